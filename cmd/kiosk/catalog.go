@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/store"
+)
+
+func catalogCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: catalog import FILE.csv | catalog export [-o FILE]", errUsage)
+	}
+	switch args[0] {
+	case "import":
+		return catalogImport(ctx, args[1:], stdout, stderr)
+	case "export":
+		return catalogExport(ctx, args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("%w: unknown catalog command %q", errUsage, args[0])
+}
+
+func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("catalog import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c commonFlags
+	c.register(fs)
+	replace := fs.Bool("replace", false, "delete products that are not in the file (default: add and update only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: catalog import takes one FILE.csv", errUsage)
+	}
+	if err := c.load(fs); err != nil {
+		return err
+	}
+	rates, err := c.cfg.rates()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	progress, done := newProgress(stderr, fi.Size(), "importing "+fs.Arg(0))
+	start := time.Now()
+	res, err := catalog.NewDB(db).Import(ctx, f, catalog.ImportOptions{Rates: rates, Replace: *replace, Progress: progress})
+	done()
+	if errors.Is(err, catalog.ErrInvalidRows) {
+		for _, re := range res.Errors {
+			fmt.Fprintf(stderr, "%s:%s\n", fs.Arg(0), re.Error())
+		}
+		if more := res.Bad - len(res.Errors); more > 0 {
+			fmt.Fprintf(stderr, "... and %d more bad rows\n", more)
+		}
+		return fmt.Errorf("%s: %d of %d rows are invalid; nothing was imported", fs.Arg(0), res.Bad, res.Rows+res.Bad)
+	}
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	fmt.Fprintf(stdout, "imported %d products from %s in %s (%.0f rows/s)", res.Rows, fs.Arg(0), took.Round(time.Millisecond), float64(res.Rows)/took.Seconds())
+	if *replace {
+		fmt.Fprintf(stdout, ", removed %d", res.Deleted)
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// newProgress draws a progress bar on a terminal and logs a line every 10 % otherwise.
+func newProgress(w io.Writer, total int64, what string) (func(int64), func()) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+			progressbar.OptionShowBytes(true), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		return func(n int64) { bar.Set64(n) }, func() { bar.Finish() }
+	}
+	next := int64(10)
+	return func(n int64) {
+		if total <= 0 {
+			return
+		}
+		for pct := n * 100 / total; pct >= next && next <= 100; next += 10 {
+			fmt.Fprintf(w, "%s: %d%%\n", what, next)
+		}
+	}, func() {}
+}
+
+func catalogExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("catalog export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c commonFlags
+	c.register(fs)
+	out := fs.String("o", "", "output file (default: standard output); written atomically")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.load(fs); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cat := catalog.NewDB(db)
+	if *out == "" {
+		return cat.Export(ctx, stdout)
+	}
+	return writeFileAtomic(*out, func(w io.Writer) error { return cat.Export(ctx, w) })
+}
+
+// writeFileAtomic writes path through a temporary file, fsync and rename.
+func writeFileAtomic(path string, fill func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(dirOf(path), ".kiosk-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := fill(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

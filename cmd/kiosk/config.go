@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/kiosk"
+)
+
+// Config is the kiosk's configuration file (JSON). Flags override it.
+type Config struct {
+	DB            string              `json:"db"`
+	Addr          string              `json:"addr"`
+	Store         string              `json:"store"`
+	Lane          string              `json:"lane"`
+	Currency      string              `json:"currency"`
+	Lang          string              `json:"lang"`
+	VAT           map[string]string   `json:"vat"`        // class -> percent
+	RCNPreset     string              `json:"rcnPreset"`  // DE, UK, SE, NO, DK, US or "none"
+	RCN           []catalog.RCNLayout `json:"rcnLayouts"` // custom layouts, replace the preset
+	KeyboardWedge bool                `json:"keyboardWedge"`
+	Demo          *bool               `json:"demo"`
+}
+
+func defaultConfig() Config {
+	return Config{DB: "./data/kiosk.db", Addr: "127.0.0.1:8080", Store: "0001", Lane: "01", Currency: "EUR", Lang: "en", RCNPreset: "DE"}
+}
+
+// commonFlags are the flags every command that touches the database shares.
+type commonFlags struct {
+	config string
+	cfg    Config
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	c.cfg = defaultConfig()
+	fs.StringVar(&c.config, "config", "", "configuration file (JSON)")
+	fs.StringVar(&c.cfg.DB, "db", c.cfg.DB, "SQLite database file")
+	fs.StringVar(&c.cfg.Store, "store", c.cfg.Store, "store number (digits)")
+	fs.StringVar(&c.cfg.Lane, "lane", c.cfg.Lane, "lane number (digits)")
+}
+
+// load reads the config file, then re-applies the flags that were set explicitly.
+func (c *commonFlags) load(fs *flag.FlagSet) error {
+	if c.config == "" {
+		return nil
+	}
+	b, err := os.ReadFile(c.config)
+	if err != nil {
+		return err
+	}
+	cfg := defaultConfig()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return fmt.Errorf("%s: %w", c.config, err)
+	}
+	flagged := c.cfg
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "db":
+			cfg.DB = flagged.DB
+		case "store":
+			cfg.Store = flagged.Store
+		case "lane":
+			cfg.Lane = flagged.Lane
+		case "addr":
+			cfg.Addr = flagged.Addr
+		case "currency":
+			cfg.Currency = flagged.Currency
+		case "lang":
+			cfg.Lang = flagged.Lang
+		case "rcn":
+			cfg.RCNPreset = flagged.RCNPreset
+		case "keyboard-wedge":
+			cfg.KeyboardWedge = flagged.KeyboardWedge
+		case "demo":
+			cfg.Demo = flagged.Demo
+		}
+	})
+	if !filepath.IsAbs(cfg.DB) && cfg.DB != flagged.DB {
+		cfg.DB = filepath.Join(filepath.Dir(c.config), cfg.DB)
+	}
+	c.cfg = cfg
+	return nil
+}
+
+func (c Config) rates() (catalog.VATRates, error) {
+	if len(c.VAT) == 0 {
+		return catalog.DefaultVATRates(), nil
+	}
+	r := catalog.VATRates{}
+	for class, pct := range c.VAT {
+		d, err := decimal.NewFromString(pct)
+		if err != nil || d.IsNegative() || d.GreaterThanOrEqual(decimal.NewFromInt(100)) {
+			return nil, fmt.Errorf("vat %q: %q is not a percentage", class, pct)
+		}
+		r[class] = d
+	}
+	return r, nil
+}
+
+func (c Config) decodeOptions() (catalog.DecodeOptions, error) {
+	var opt catalog.DecodeOptions
+	switch {
+	case len(c.RCN) > 0:
+		if err := catalog.ValidateRCNLayouts(c.RCN); err != nil {
+			return opt, err
+		}
+		opt.RCN = c.RCN
+	case c.RCNPreset == "" || strings.EqualFold(c.RCNPreset, "none"):
+	default:
+		l, err := catalog.RCNPreset(c.RCNPreset)
+		if err != nil {
+			return opt, err
+		}
+		opt.RCN = l
+	}
+	return opt, nil
+}
+
+func (c Config) laneConfig() (kiosk.Config, error) {
+	rates, err := c.rates()
+	if err != nil {
+		return kiosk.Config{}, err
+	}
+	dec, err := c.decodeOptions()
+	if err != nil {
+		return kiosk.Config{}, err
+	}
+	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec}, nil
+}
+
+// socketPath is where a running server listens for the staff command line.
+func (c Config) socketPath() string { return strings.TrimSuffix(c.DB, filepath.Ext(c.DB)) + ".sock" }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/store"
+	"github.com/kiosk-sco/kiosk/ui"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c commonFlags
+	c.register(fs)
+	demo := fs.Bool("demo", false, "import the demo catalog when the catalog is empty and serve /sim")
+	fs.StringVar(&c.cfg.Addr, "addr", c.cfg.Addr, "shopper listener (loopback only)")
+	fs.StringVar(&c.cfg.Currency, "currency", c.cfg.Currency, "ISO 4217 currency")
+	fs.StringVar(&c.cfg.Lang, "lang", c.cfg.Lang, "default language: en, de, es")
+	fs.StringVar(&c.cfg.RCNPreset, "rcn", c.cfg.RCNPreset, "variable-measure barcode layouts: "+fmt.Sprint(catalog.RCNPresetNames())+" or none")
+	fs.BoolVar(&c.cfg.KeyboardWedge, "keyboard-wedge", false, "accept a keyboard-mode USB scanner on the shopper page")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: serve takes no arguments", errUsage)
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "demo" {
+			c.cfg.Demo = demo
+		}
+	})
+	if err := c.load(fs); err != nil {
+		return err
+	}
+	cfg := c.cfg
+	isDemo := cfg.Demo != nil && *cfg.Demo
+	if err := requireLoopback(cfg.Addr); err != nil {
+		return err
+	}
+	lcfg, err := cfg.laneConfig()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	lcfg.Log = log
+
+	unlock, err := lockFile(cfg.DB + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cat := catalog.NewDB(db)
+	if isDemo {
+		if imported, err := cat.EnsureDemo(ctx, lcfg.Rates); err != nil {
+			return err
+		} else if imported {
+			log.Info("imported the demo catalog")
+		}
+	}
+	lane, err := kiosk.Open(ctx, db, cat, lcfg)
+	if err != nil {
+		return err
+	}
+	laneCtx, stopLane := context.WithCancel(context.Background())
+	go lane.Run(laneCtx)
+	defer func() { stopLane(); <-lane.Done() }()
+
+	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Log: log})
+	app := srv.App()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	sock := cfg.socketPath()
+	os.Remove(sock) // a stale socket of a killed server; the lock proves none runs
+	admin := srv.AdminApp()
+	aln, err := net.Listen("unix", sock)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	os.Chmod(sock, 0o600)
+	defer os.Remove(sock)
+
+	errc := make(chan error, 2)
+	go func() { errc <- app.Listener(ln) }()
+	go func() { errc <- admin.Listener(aln) }()
+	n, _ := cat.Count(ctx)
+	fmt.Fprintf(stdout, "kiosk %s: lane %s, %d products, SQLite %s at %s\n", version, lane.ID(), n, db.Info.SQLiteVersion, cfg.DB)
+	fmt.Fprintf(stdout, "  shopper screen:    http://%s/\n", ln.Addr())
+	if isDemo {
+		fmt.Fprintf(stdout, "  simulated devices: http://%s/sim\n", ln.Addr())
+	}
+	fmt.Fprintf(stdout, "  staff CLI socket:  %s (kiosk alert list --db %s)\n", sock, cfg.DB)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-errc:
+	}
+	srv.CloseStreams()
+	_ = app.ShutdownWithTimeout(5 * time.Second)
+	_ = admin.ShutdownWithTimeout(5 * time.Second)
+	return err
+}
+
+// requireLoopback refuses a shopper listener that other machines could reach.
+func requireLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("addr %q: the shopper API listens on loopback only (e.g. 127.0.0.1:8080)", addr)
+	}
+	return nil
+}
+
+// errLocked reports that another kiosk process holds the database.
+var errLocked = errors.New("another kiosk is running on this database")
+
+// lockFile takes an exclusive lock that lives as long as the process.
+func lockFile(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w (%s)", errLocked, path)
+	}
+	return func() { f.Close() }, nil
+}

@@ -1,0 +1,60 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// AlertType says how one kind of exception is handled.
+type AlertType struct {
+	// Blocking alerts suspend the lane: no scanning until staff resolve them.
+	Blocking bool
+	// BlocksPayment alerts let the shopper keep scanning but not pay.
+	BlocksPayment bool
+	// Role is the least staff role that may resolve it.
+	Role string
+	// EscalateAfter is how long it may stay open before the next role is called.
+	EscalateAfter time.Duration
+}
+
+// Alert types raised by the lane.
+const (
+	AlertItemNotFound  = "item_not_found"
+	AlertVoidRequest   = "void_request"
+	AlertCancelRequest = "cancel_request"
+	AlertAgeCheck      = "age_check"
+	AlertHelp          = "help"
+)
+
+// AlertTypes is the policy of every alert type.
+var AlertTypes = map[string]AlertType{
+	AlertItemNotFound:  {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertVoidRequest:   {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertCancelRequest: {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertAgeCheck:      {BlocksPayment: true, Role: "attendant", EscalateAfter: 90 * time.Second},
+	AlertHelp:          {Role: "attendant", EscalateAfter: 90 * time.Second},
+}
+
+// Alert is an open or resolved exception of a lane.
+type Alert struct {
+	ID         int64           `json:"id"`
+	Type       string          `json:"type"`
+	TxnID      string          `json:"txn,omitempty"`
+	Blocking   bool            `json:"blocking"`
+	Detail     json.RawMessage `json:"detail"`
+	RaisedAt   time.Time       `json:"raisedAt"`
+	ResolvedAt *time.Time      `json:"resolvedAt,omitempty"`
+	ResolvedBy string          `json:"resolvedBy,omitempty"`
+	Resolution string          `json:"resolution,omitempty"`
+}
+
+// AlertDetail is what an alert carries; fields are set per type.
+type AlertDetail struct {
+	Code      string `json:"code,omitempty"`      // item_not_found: the scanned data
+	Symbology string `json:"symbology,omitempty"` // item_not_found
+	GTIN      string `json:"gtin,omitempty"`      // item_not_found
+	Line      int    `json:"line,omitempty"`      // void_request
+	FromQty   int    `json:"fromQty,omitempty"`   // void_request
+	ToQty     int    `json:"toQty,omitempty"`     // void_request: 0 (absent) removes the line
+	MinAge    int    `json:"minAge,omitempty"`    // age_check
+}

@@ -1,0 +1,455 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/kiosk/pricing"
+)
+
+// apply runs one validated command against w.st, writing through w.
+func (l *Lane) apply(w *writer, cmd Command) error {
+	st := w.st
+	switch cmd.Op {
+	case OpStart:
+		if st.txn != nil {
+			return nil
+		}
+		return l.startTxn(w)
+	case OpScan:
+		return l.scan(w, cmd)
+	case OpWeighed:
+		return l.weighed(w, cmd)
+	case OpQuantity:
+		return l.quantity(w, cmd)
+	case OpVoid:
+		ln, err := l.activeLine(st, cmd.Line)
+		if err != nil {
+			return err
+		}
+		return l.raise(w, AlertVoidRequest, AlertDetail{Line: ln.no, FromQty: ln.qty, ToQty: 0})
+	case OpCancel:
+		return l.cancel(w)
+	case OpCheckout:
+		return l.checkout(w)
+	case OpResume:
+		if st.txn == nil || st.txn.phase != StateReadyToPay {
+			return nil
+		}
+		st.txn.phase = StateShopping
+		return w.emit("shopping_resumed", struct{}{})
+	case OpHelp:
+		if st.openAlert(AlertHelp) != nil {
+			return nil
+		}
+		return l.raise(w, AlertHelp, AlertDetail{})
+	case OpLang:
+		if st.lang == cmd.Lang {
+			return nil
+		}
+		st.lang = cmd.Lang
+		if st.txn != nil {
+			if _, err := w.execSQL(`UPDATE transactions SET lang = ? WHERE id = ?`, cmd.Lang, st.txn.id); err != nil {
+				return err
+			}
+		}
+		return w.emit("language_set", map[string]string{"lang": cmd.Lang})
+	case OpResolve:
+		return l.resolve(w, cmd)
+	}
+	return errorf(KindInvalid, "request.op", "unknown command %q", cmd.Op)
+}
+
+func (l *Lane) startTxn(w *writer) error {
+	st := w.st
+	day := w.now.Format("060102")
+	prefix := l.cfg.Store + l.cfg.Lane + day
+	var n int
+	if err := w.begin(); err != nil {
+		return err
+	}
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT count(*) FROM transactions WHERE lane_id = ? AND id >= ? AND id < ?`,
+		l.id, prefix, prefix+"a").Scan(&n); err != nil {
+		return err
+	}
+	id := fmt.Sprintf("%s%04d", prefix, n+1)
+	if _, err := w.execSQL(`INSERT INTO transactions (id, lane_id, state, started_at, currency, lang) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, l.id, string(StateShopping), w.now.Format(time.RFC3339Nano), l.cfg.Currency, st.lang); err != nil {
+		return err
+	}
+	st.txn = &txnState{id: id, started: w.now, phase: StateShopping}
+	return w.emit("txn_started", map[string]any{"txn": id, "lang": st.lang, "currency": l.cfg.Currency})
+}
+
+// ready makes sure a transaction is open and scanning is allowed.
+func (l *Lane) ready(w *writer) error {
+	st := w.st
+	if a := st.blocking(); a != nil {
+		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: staff are on their way", a.ID, a.Type)
+	}
+	if st.txn == nil {
+		return l.startTxn(w)
+	}
+	if st.txn.phase == StateReadyToPay {
+		st.txn.phase = StateShopping
+		return w.emit("shopping_resumed", struct{}{})
+	}
+	return nil
+}
+
+func (l *Lane) scan(w *writer, cmd Command) error {
+	code, err := catalog.Decode(cmd.Code, l.cfg.Decode)
+	if err != nil {
+		return &Error{Kind: KindInvalid, Code: "scan." + string(catalog.ReasonOf(err)), Detail: "please scan again", Err: err}
+	}
+	if a := w.st.blocking(); a != nil {
+		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: staff are on their way", a.ID, a.Type)
+	}
+	p, err := l.cat.ByGTIN(w.ctx, code.LookupGTIN)
+	if errors.Is(err, catalog.ErrNotFound) {
+		if err := l.ready(w); err != nil {
+			return err
+		}
+		return l.raise(w, AlertItemNotFound, AlertDetail{Code: code.Data, Symbology: code.Symbology, GTIN: code.LookupGTIN})
+	}
+	if err != nil {
+		return err
+	}
+	ln := line{gtin: p.GTIN, plu: p.PLU, code: code.Data, names: p.Names, soldBy: p.SoldBy, qty: 1, unit: p.Price,
+		vatClass: p.VATClass, minAge: p.MinAge}
+	switch {
+	case code.Price != nil:
+		e := *code.Price
+		ln.embedded = &e
+	case code.WeightKg != nil && p.SoldBy == catalog.ByWeight:
+		// priced below from weight × price per kg
+	case p.SoldBy == catalog.ByWeight:
+		return errorf(KindInvalid, "scan.needs_weight", "%s is sold by weight: put it on the scale and choose it from the produce list", p.Names.EN)
+	}
+	if code.WeightKg != nil {
+		ln.weightG = int(code.WeightKg.Shift(3).Round(0).IntPart())
+	}
+	if code.Count > 0 {
+		ln.qty = code.Count
+	}
+	if err := l.ready(w); err != nil {
+		return err
+	}
+	if merged, err := l.mergeScan(w, ln, code); merged || err != nil {
+		return err
+	}
+	return l.addLine(w, ln, map[string]any{"source": cmd.Source, "symbology": code.Symbology, "format": code.Format})
+}
+
+// mergeScan adds one to an existing plain line of the same product.
+func (l *Lane) mergeScan(w *writer, ln line, code catalog.Code) (bool, error) {
+	if ln.soldBy != catalog.ByEach || code.Variable || code.Price != nil || code.WeightKg != nil || code.Count > 0 {
+		return false, nil
+	}
+	t := w.st.txn
+	for i := len(t.lines) - 1; i >= 0; i-- {
+		old := &t.lines[i]
+		if old.voided || old.gtin != ln.gtin || old.embedded != nil || !old.unit.Equal(ln.unit) || old.qty >= MaxQty {
+			continue
+		}
+		if err := l.setQty(w, old, old.qty+1, "item_added"); err != nil {
+			return true, err
+		}
+		return true, l.checkAge(w, old.minAge)
+	}
+	return false, nil
+}
+
+func (l *Lane) weighed(w *writer, cmd Command) error {
+	if a := w.st.blocking(); a != nil {
+		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: staff are on their way", a.ID, a.Type)
+	}
+	p, err := l.cat.ByPLU(w.ctx, cmd.PLU)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return &Error{Kind: KindNotFound, Code: "plu.not_found", Detail: "no product with PLU " + cmd.PLU, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if p.SoldBy != catalog.ByWeight {
+		return errorf(KindInvalid, "plu.not_weighed", "%s is sold by the piece: scan its barcode", p.Names.EN)
+	}
+	if err := l.ready(w); err != nil {
+		return err
+	}
+	ln := line{gtin: p.GTIN, plu: p.PLU, names: p.Names, soldBy: p.SoldBy, qty: 1, weightG: cmd.WeightG, unit: p.Price,
+		vatClass: p.VATClass, minAge: p.MinAge}
+	return l.addLine(w, ln, map[string]any{"source": "scale"})
+}
+
+func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
+	t := w.st.txn
+	rate, ok := l.cfg.Rates[ln.vatClass]
+	if !ok {
+		return errorf(KindInvalid, "catalog.vat_class", "product %s has VAT class %q, which this store does not configure", ln.gtin, ln.vatClass)
+	}
+	ln.vatRate = rate
+	ln.no = len(t.lines) + 1
+	ln.amount = pricing.LineAmount(ln.pricingItem())
+	names, _ := json.Marshal(ln.names)
+	var emb any
+	if ln.embedded != nil {
+		emb = minor(*ln.embedded)
+	}
+	if err := w.exec(l.stmt.lineInsert, t.id, ln.no, ln.gtin, ln.plu, ln.code, string(names), string(ln.soldBy), ln.qty, ln.weightG,
+		minor(ln.unit), emb, minor(ln.amount), ln.vatClass, ln.vatRate.String(), ln.minAge, 0, w.now.Format(time.RFC3339Nano)); err != nil {
+		return err
+	}
+	t.lines = append(t.lines, ln)
+	w.linesChanged = true
+	body := map[string]any{"line": ln.view(), "code": ln.code}
+	for k, v := range extra {
+		body[k] = v
+	}
+	if err := w.emit("item_added", body); err != nil {
+		return err
+	}
+	return l.checkAge(w, ln.minAge)
+}
+
+// checkAge raises an age check for an item above the age already approved.
+func (l *Lane) checkAge(w *writer, minAge int) error {
+	st := w.st
+	if minAge == 0 || minAge <= st.txn.ageApproved {
+		return nil
+	}
+	for _, a := range st.alerts {
+		if a.Type == AlertAgeCheck && a.TxnID == st.txn.id {
+			var d AlertDetail
+			if json.Unmarshal(a.Detail, &d) == nil && d.MinAge >= minAge {
+				return nil
+			}
+		}
+	}
+	return l.raise(w, AlertAgeCheck, AlertDetail{MinAge: minAge})
+}
+
+// setQty changes a line's quantity (0 voids it) and journals it as typ.
+func (l *Lane) setQty(w *writer, ln *line, qty int, typ string) error {
+	from := ln.qty
+	if qty == 0 {
+		ln.voided = true
+	} else {
+		ln.qty = qty
+	}
+	ln.amount = pricing.LineAmount(ln.pricingItem())
+	voided := 0
+	if ln.voided {
+		voided = 1
+	}
+	if err := w.exec(l.stmt.lineUpdate, ln.qty, minor(ln.amount), voided, w.st.txn.id, ln.no); err != nil {
+		return err
+	}
+	w.linesChanged = true
+	return w.emit(typ, map[string]any{"line": ln.view(), "fromQty": from, "toQty": qty})
+}
+
+func (l *Lane) activeLine(st *state, no int) (*line, error) {
+	if st.txn == nil {
+		return nil, errorf(KindState, "txn.none", "no transaction is open")
+	}
+	if no < 1 || no > len(st.txn.lines) || st.txn.lines[no-1].voided {
+		return nil, errorf(KindNotFound, "line.not_found", "no line %d in the basket", no)
+	}
+	return &st.txn.lines[no-1], nil
+}
+
+func (l *Lane) quantity(w *writer, cmd Command) error {
+	st := w.st
+	ln, err := l.activeLine(st, cmd.Line)
+	if err != nil {
+		return err
+	}
+	if ln.soldBy != catalog.ByEach || ln.embedded != nil {
+		return errorf(KindInvalid, "line.fixed_qty", "line %d is weighed or priced by its label: its quantity cannot change", ln.no)
+	}
+	if a := st.blocking(); a != nil {
+		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open", a.ID, a.Type)
+	}
+	switch {
+	case cmd.Qty == ln.qty:
+		return nil
+	case cmd.Qty > ln.qty:
+		if st.txn.phase == StateReadyToPay {
+			st.txn.phase = StateShopping
+			if err := w.emit("shopping_resumed", struct{}{}); err != nil {
+				return err
+			}
+		}
+		return l.setQty(w, ln, cmd.Qty, "quantity_changed")
+	default: // fewer items: taking something back needs staff
+		return l.raise(w, AlertVoidRequest, AlertDetail{Line: ln.no, FromQty: ln.qty, ToQty: cmd.Qty})
+	}
+}
+
+func (l *Lane) cancel(w *writer) error {
+	st := w.st
+	if st.txn == nil {
+		return errorf(KindState, "txn.none", "no transaction is open")
+	}
+	if st.txn.activeLines() == 0 {
+		return l.endTxn(w, "cancelled", "shopper")
+	}
+	if st.openAlert(AlertCancelRequest) != nil {
+		return nil
+	}
+	return l.raise(w, AlertCancelRequest, AlertDetail{})
+}
+
+func (l *Lane) checkout(w *writer) error {
+	st := w.st
+	if st.txn == nil || st.txn.activeLines() == 0 {
+		return errorf(KindState, "checkout.empty", "the basket is empty")
+	}
+	if a := st.blocking(); a != nil {
+		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open", a.ID, a.Type)
+	}
+	for _, a := range st.alerts {
+		if AlertTypes[a.Type].BlocksPayment {
+			return errorf(KindState, "checkout."+a.Type, "alert %d (%s) must be resolved before paying", a.ID, a.Type)
+		}
+	}
+	if st.txn.phase == StateReadyToPay {
+		return nil
+	}
+	st.txn.phase = StateReadyToPay
+	if _, err := w.execSQL(`UPDATE transactions SET state = ? WHERE id = ?`, string(StateReadyToPay), st.txn.id); err != nil {
+		return err
+	}
+	return w.emit("checkout_started", struct{}{})
+}
+
+// endTxn closes the open transaction; its open alerts are closed by the system.
+func (l *Lane) endTxn(w *writer, reason, by string) error {
+	st := w.st
+	t := st.txn
+	kept := st.alerts[:0]
+	for _, a := range st.alerts {
+		if a.TxnID == t.id {
+			if err := l.closeAlert(w, a, "system", "txn_"+reason); err != nil {
+				return err
+			}
+			continue
+		}
+		kept = append(kept, a)
+	}
+	st.alerts = kept
+	if _, err := w.execSQL(`UPDATE transactions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?`,
+		reason, w.now.Format(time.RFC3339Nano), reason, t.id); err != nil {
+		return err
+	}
+	if err := w.emit("txn_"+reason, map[string]any{"by": by}); err != nil {
+		return err
+	}
+	st.txn = nil
+	return nil
+}
+
+func (l *Lane) raise(w *writer, typ string, d AlertDetail) error {
+	st := w.st
+	pol := AlertTypes[typ]
+	detail, _ := json.Marshal(d)
+	var txn any
+	a := Alert{Type: typ, Blocking: pol.Blocking, Detail: detail, RaisedAt: w.now}
+	if st.txn != nil {
+		a.TxnID = st.txn.id
+		txn = a.TxnID
+	}
+	if err := w.begin(); err != nil {
+		return err
+	}
+	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, pol.Blocking, string(detail), w.now.Format(time.RFC3339Nano))
+	if err != nil {
+		return err
+	}
+	if a.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	st.alerts = append(st.alerts, a)
+	return w.emit("alert_raised", a)
+}
+
+func (l *Lane) closeAlert(w *writer, a Alert, by, outcome string) error {
+	if err := w.exec(l.stmt.alertResolve, w.now.Format(time.RFC3339Nano), by, outcome, a.ID); err != nil {
+		return err
+	}
+	return w.emit("alert_resolved", map[string]any{"id": a.ID, "type": a.Type, "by": by, "outcome": outcome})
+}
+
+func (l *Lane) resolve(w *writer, cmd Command) error {
+	st := w.st
+	idx := -1
+	for i := range st.alerts {
+		if st.alerts[i].ID == cmd.AlertID {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		var resolvedAt *string
+		err := l.db.R.QueryRowContext(w.ctx, `SELECT resolved_at FROM alerts WHERE id = ? AND lane_id = ?`, cmd.AlertID, l.id).Scan(&resolvedAt)
+		if err == nil {
+			return errorf(KindState, "alert.resolved", "alert %d is already resolved", cmd.AlertID)
+		}
+		return errorf(KindNotFound, "alert.not_found", "no alert %d on lane %s", cmd.AlertID, l.id)
+	}
+	a := st.alerts[idx]
+	var d AlertDetail
+	_ = json.Unmarshal(a.Detail, &d)
+	approved := cmd.Outcome == "approved"
+	switch a.Type {
+	case AlertVoidRequest, AlertCancelRequest, AlertAgeCheck:
+		if cmd.Outcome == "done" {
+			return errorf(KindInvalid, "request.outcome", "a %s is approved or rejected", a.Type)
+		}
+	}
+	st.alerts = append(st.alerts[:idx], st.alerts[idx+1:]...)
+	if err := l.closeAlert(w, a, cmd.By, cmd.Outcome); err != nil {
+		return err
+	}
+	switch a.Type {
+	case AlertVoidRequest:
+		if !approved || st.txn == nil || a.TxnID != st.txn.id {
+			return nil
+		}
+		ln, err := l.activeLine(st, d.Line)
+		if err != nil {
+			return nil // the line is gone already: nothing left to void
+		}
+		typ := "quantity_changed"
+		if d.ToQty == 0 {
+			typ = "line_voided"
+		}
+		return l.setQty(w, ln, d.ToQty, typ)
+	case AlertCancelRequest:
+		if approved && st.txn != nil && a.TxnID == st.txn.id {
+			return l.endTxn(w, "cancelled", cmd.By)
+		}
+	case AlertAgeCheck:
+		if st.txn == nil || a.TxnID != st.txn.id {
+			return nil
+		}
+		if approved {
+			st.txn.ageApproved = max(st.txn.ageApproved, d.MinAge)
+			_, err := w.execSQL(`UPDATE transactions SET age_approved = ? WHERE id = ?`, st.txn.ageApproved, st.txn.id)
+			return err
+		}
+		// Refused: the restricted items leave the basket.
+		for i := range st.txn.lines {
+			ln := &st.txn.lines[i]
+			if !ln.voided && ln.minAge > st.txn.ageApproved {
+				if err := l.setQty(w, ln, 0, "line_voided"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package kiosk
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Op names a command.
+type Op string
+
+const (
+	OpStart    Op = "start"    // begin a transaction
+	OpScan     Op = "scan"     // a barcode from a scanner, the keyboard wedge or typed in
+	OpQuantity Op = "quantity" // set the quantity of a line; lowering it asks staff
+	OpWeighed  Op = "weighed"  // add an item sold by weight: PLU + grams
+	OpVoid     Op = "void"     // ask staff to remove a line
+	OpCancel   Op = "cancel"   // cancel the transaction (asks staff when it holds items)
+	OpCheckout Op = "checkout" // finish scanning: ready to pay
+	OpResume   Op = "resume"   // back from ready-to-pay to scanning
+	OpHelp     Op = "help"     // the shopper asks for help
+	OpLang     Op = "lang"     // switch the screen's language
+	OpResolve  Op = "resolve"  // staff resolve an alert (never from the shopper API)
+)
+
+// Command is one input to the lane. Which fields matter depends on Op.
+type Command struct {
+	Op        Op     `json:"op"`
+	Code      string `json:"code,omitempty"`    // OpScan: raw scanner data
+	Source    string `json:"source,omitempty"`  // OpScan: scanner, keyboard, typed, sim
+	Line      int    `json:"line,omitempty"`    // OpQuantity, OpVoid: line number
+	Qty       int    `json:"qty,omitempty"`     // OpQuantity: new quantity
+	PLU       string `json:"plu,omitempty"`     // OpWeighed
+	WeightG   int    `json:"weightG,omitempty"` // OpWeighed: net grams
+	Lang      string `json:"lang,omitempty"`    // OpLang
+	AlertID   int64  `json:"alertId,omitempty"` // OpResolve
+	Outcome   string `json:"outcome,omitempty"` // OpResolve: approved, rejected, done
+	By        string `json:"by,omitempty"`      // OpResolve: staff member
+	IdemKey   string `json:"-"`                 // idempotency key: a retry returns the first result
+	staffOnly bool
+}
+
+// MaxIdemKey bounds an idempotency key.
+const MaxIdemKey = 128
+
+// Sources a scan may come from.
+var scanSources = map[string]bool{"": true, "scanner": true, "keyboard": true, "typed": true, "sim": true}
+
+// MaxWeightG is the heaviest weighed item the lane accepts (a produce scale's range).
+const MaxWeightG = 30000
+
+// MaxQty bounds a line's quantity.
+const MaxQty = 99
+
+// check validates the command's shape; state-dependent rules come later.
+func (c *Command) check() error {
+	if len(c.IdemKey) > MaxIdemKey || !printable(c.IdemKey) {
+		return errorf(KindInvalid, "request.idempotency_key", "idempotency key must be at most %d printable ASCII characters", MaxIdemKey)
+	}
+	switch c.Op {
+	case OpStart, OpCancel, OpCheckout, OpResume, OpHelp:
+	case OpScan:
+		if !scanSources[c.Source] {
+			return errorf(KindInvalid, "request.source", "unknown scan source %q", c.Source)
+		}
+	case OpQuantity:
+		if c.Line < 1 {
+			return errorf(KindInvalid, "request.line", "line must be 1 or more")
+		}
+		if c.Qty < 0 || c.Qty > MaxQty {
+			return errorf(KindInvalid, "request.qty", "quantity must be 0..%d", MaxQty)
+		}
+	case OpVoid:
+		if c.Line < 1 {
+			return errorf(KindInvalid, "request.line", "line must be 1 or more")
+		}
+	case OpWeighed:
+		if len(c.PLU) < 4 || len(c.PLU) > 5 || !digits(c.PLU) {
+			return errorf(KindInvalid, "request.plu", "PLU must be 4 or 5 digits")
+		}
+		if c.WeightG < 1 || c.WeightG > MaxWeightG {
+			return errorf(KindInvalid, "request.weight", "weight must be 1..%d g", MaxWeightG)
+		}
+	case OpLang:
+		if !knownLang(c.Lang) {
+			return errorf(KindInvalid, "request.lang", "language must be one of en, de, es")
+		}
+	case OpResolve:
+		if !c.staffOnly {
+			return errorf(KindInvalid, "request.op", "alerts are resolved by staff")
+		}
+		if c.AlertID < 1 {
+			return errorf(KindInvalid, "request.alert", "alert id must be 1 or more")
+		}
+		switch c.Outcome {
+		case "approved", "rejected", "done":
+		default:
+			return errorf(KindInvalid, "request.outcome", "outcome must be approved, rejected or done")
+		}
+		if c.By == "" || utf8.RuneCountInString(c.By) > 64 || !utf8.ValidString(c.By) || strings.ContainsFunc(c.By, isControl) {
+			return errorf(KindInvalid, "request.by", "say who resolves the alert (1..64 characters)")
+		}
+	default:
+		return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
+	}
+	return nil
+}
+
+func (c *Command) String() string { return fmt.Sprintf("%s%+v", c.Op, *c) }
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

@@ -1,0 +1,402 @@
+package kiosk
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/kiosk/pricing"
+	"github.com/kiosk-sco/kiosk/store"
+)
+
+// Config describes one lane.
+type Config struct {
+	Store    string // store number, digits
+	Lane     string // lane number within the store, digits
+	Currency string // ISO 4217, e.g. EUR
+	Lang     string // default screen language
+	Rates    catalog.VATRates
+	Decode   catalog.DecodeOptions
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if c.Store == "" {
+		c.Store = "0001"
+	}
+	if c.Lane == "" {
+		c.Lane = "01"
+	}
+	if !digits(c.Store) || len(c.Store) > 6 || !digits(c.Lane) || len(c.Lane) > 3 {
+		return fmt.Errorf("kiosk: store (1-6 digits) and lane (1-3 digits) must be digits, got %q and %q", c.Store, c.Lane)
+	}
+	if c.Currency == "" {
+		c.Currency = "EUR"
+	}
+	if c.Lang == "" {
+		c.Lang = "en"
+	}
+	if !knownLang(c.Lang) {
+		return fmt.Errorf("kiosk: unknown language %q", c.Lang)
+	}
+	if c.Rates == nil {
+		c.Rates = catalog.DefaultVATRates()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	return nil
+}
+
+func knownLang(s string) bool {
+	for _, l := range catalog.Langs {
+		if string(l) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Lane is one self-checkout lane. Its state belongs to the goroutine in Run; other
+// goroutines talk to it through Do, View, Subscribe and EventsAfter.
+type Lane struct {
+	cfg  Config
+	id   string
+	db   *store.DB
+	cat  *catalog.DB
+	reqs chan request
+	done chan struct{}
+	view atomic.Pointer[View]
+	hub  hub
+	st   state // owned by Run
+	idem map[string][]byte
+	stmt statements
+}
+
+type request struct {
+	ctx   context.Context
+	cmd   Command
+	reply chan reply
+}
+
+type reply struct {
+	res Result
+	err error
+}
+
+// Open loads the lane's open transaction and alerts from db. Call Run to serve it.
+func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	l := &Lane{
+		cfg:  cfg,
+		id:   cfg.Store + "-" + cfg.Lane,
+		db:   db,
+		cat:  cat,
+		reqs: make(chan request),
+		done: make(chan struct{}),
+		idem: map[string][]byte{},
+	}
+	if err := l.stmt.prepare(ctx, db.W); err != nil {
+		return nil, err
+	}
+	st, err := l.load(ctx)
+	if err != nil {
+		l.stmt.close()
+		return nil, err
+	}
+	l.st = st
+	l.view.Store(l.buildView(&l.st))
+	return l, nil
+}
+
+// ID returns the lane id, store-lane (e.g. "0001-01").
+func (l *Lane) ID() string { return l.id }
+
+// Config returns the lane's configuration.
+func (l *Lane) Config() Config { return l.cfg }
+
+// View returns the latest committed view.
+func (l *Lane) View() *View { return l.view.Load() }
+
+// Done is closed when Run has returned.
+func (l *Lane) Done() <-chan struct{} { return l.done }
+
+// Run serves commands one at a time until ctx ends, then closes every subscription.
+func (l *Lane) Run(ctx context.Context) {
+	defer func() {
+		l.stmt.close()
+		l.hub.closeAll()
+		close(l.done)
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-l.reqs:
+			res, err := l.handle(r.ctx, r.cmd)
+			r.reply <- reply{res, err}
+		}
+	}
+}
+
+// Do hands cmd to the lane and waits for its result. A command that returns an
+// error changed nothing.
+func (l *Lane) Do(ctx context.Context, cmd Command) (Result, error) {
+	cmd.staffOnly = false
+	return l.do(ctx, cmd)
+}
+
+// Resolve is the staff command that closes an alert with an outcome (approved,
+// rejected or done). It is not reachable from the shopper API.
+func (l *Lane) Resolve(ctx context.Context, alertID int64, outcome, by, idemKey string) (Result, error) {
+	return l.do(ctx, Command{Op: OpResolve, AlertID: alertID, Outcome: outcome, By: by, IdemKey: idemKey, staffOnly: true})
+}
+
+func (l *Lane) do(ctx context.Context, cmd Command) (Result, error) {
+	r := request{ctx: ctx, cmd: cmd, reply: make(chan reply, 1)}
+	select {
+	case l.reqs <- r:
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	case <-l.done:
+		return Result{}, ErrClosed
+	}
+	select {
+	case rep := <-r.reply:
+		return rep.res, rep.err
+	case <-l.done:
+		return Result{}, ErrClosed
+	}
+}
+
+// Subscribe returns a channel of updates after each commit and a cancel func. A
+// subscriber that falls behind by more than buf updates is dropped (its channel
+// closes) and should resume from the journal with EventsAfter.
+func (l *Lane) Subscribe(buf int) (<-chan Update, func()) { return l.hub.subscribe(buf) }
+
+// handle runs one command against a copy of the state and, when it changed
+// something, commits events and projections in one transaction before making the
+// copy the lane's state and telling subscribers.
+func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
+	if err := cmd.check(); err != nil {
+		return Result{}, err
+	}
+	if cmd.IdemKey != "" {
+		if res, ok, err := l.replay(ctx, cmd.IdemKey); err != nil || ok {
+			return res, err
+		}
+	}
+	st := l.st.clone()
+	w := &writer{l: l, ctx: ctx, st: &st, now: l.cfg.Now().UTC()}
+	err := l.apply(w, cmd)
+	if err == nil && len(w.events) == 0 {
+		return Result{View: l.View()}, nil // nothing to change
+	}
+	var view *View
+	var res Result
+	if err == nil && st.txn != nil && w.linesChanged {
+		view = l.buildView(&st)
+		err = w.exec(l.stmt.txnTotals, parseMinor(view.Totals.Total), view.Totals.Items, st.txn.id)
+	}
+	if err == nil {
+		if view == nil {
+			view = l.buildView(&st)
+		}
+		view.Seq = st.seq
+		res = Result{View: view, Events: w.events}
+		if cmd.IdemKey != "" {
+			var body []byte
+			if body, err = json.Marshal(res); err == nil {
+				err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, w.now.Format(time.RFC3339Nano), string(body))
+				l.rememberIdem(cmd.IdemKey, body)
+			}
+		}
+	}
+	if err == nil {
+		err = w.commit()
+	}
+	if err != nil {
+		w.rollback()
+		if cmd.IdemKey != "" {
+			delete(l.idem, cmd.IdemKey)
+		}
+		if _, ok := err.(*Error); !ok {
+			l.cfg.Log.Error("lane: command failed", "lane", l.id, "op", cmd.Op, "err", err)
+			err = &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
+		}
+		return Result{}, err
+	}
+	l.st = st
+	l.view.Store(view)
+	l.hub.publish(Update{Events: w.events, View: view})
+	return res, nil
+}
+
+func (l *Lane) rememberIdem(key string, body []byte) {
+	if len(l.idem) >= 4096 {
+		clear(l.idem)
+	}
+	l.idem[key] = body
+}
+
+func (l *Lane) replay(ctx context.Context, key string) (Result, bool, error) {
+	body, ok := l.idem[key]
+	if !ok {
+		var s string
+		err := l.db.R.QueryRowContext(ctx, `SELECT response FROM idempotency WHERE lane_id = ? AND key = ?`, l.id, key).Scan(&s)
+		if err == sql.ErrNoRows {
+			return Result{}, false, nil
+		}
+		if err != nil {
+			return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
+		}
+		body = []byte(s)
+		l.rememberIdem(key, body)
+	}
+	var res Result
+	if err := json.Unmarshal(body, &res); err != nil {
+		return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
+	}
+	res.Replayed = true
+	return res, true, nil
+}
+
+// writer collects one command's writes in a transaction begun at the first write.
+type writer struct {
+	l            *Lane
+	ctx          context.Context
+	st           *state
+	now          time.Time
+	tx           *sql.Tx
+	events       []Event
+	linesChanged bool
+}
+
+func (w *writer) begin() error {
+	if w.tx != nil {
+		return nil
+	}
+	tx, err := w.l.db.W.BeginTx(w.ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	w.tx = tx
+	return nil
+}
+
+func (w *writer) exec(stmt *sql.Stmt, args ...any) error {
+	if err := w.begin(); err != nil {
+		return err
+	}
+	_, err := w.tx.StmtContext(w.ctx, stmt).ExecContext(w.ctx, args...)
+	return err
+}
+
+func (w *writer) execSQL(q string, args ...any) (sql.Result, error) {
+	if err := w.begin(); err != nil {
+		return nil, err
+	}
+	return w.tx.ExecContext(w.ctx, q, args...)
+}
+
+func (w *writer) commit() error {
+	if w.tx == nil {
+		return nil
+	}
+	err := w.tx.Commit()
+	w.tx = nil
+	return err
+}
+
+func (w *writer) rollback() {
+	if w.tx != nil {
+		w.tx.Rollback()
+		w.tx = nil
+	}
+}
+
+// emit appends an event to the journal in the command's transaction.
+func (w *writer) emit(typ string, body any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	seq := w.st.seq + 1
+	var txn any
+	ev := Event{ID: id.String(), Lane: w.l.id, Seq: seq, Type: typ, At: w.now, Body: b}
+	if w.st.txn != nil {
+		ev.Txn = w.st.txn.id
+		txn = ev.Txn
+	}
+	if err := w.exec(w.l.stmt.journal, ev.ID, ev.Lane, ev.Seq, txn, ev.Type, ev.At.Format(time.RFC3339Nano), string(b)); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	w.st.seq = seq
+	w.events = append(w.events, ev)
+	return nil
+}
+
+// statements are the hot-path statements, prepared once on the writer connection.
+type statements struct {
+	journal, lineInsert, lineUpdate, txnTotals, idemInsert, alertInsert, alertResolve *sql.Stmt
+}
+
+func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
+	var err error
+	p := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, q)
+		return st
+	}
+	s.journal = p(`INSERT INTO journal (event_id, lane_id, seq, txn_id, type, at, body) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	s.lineInsert = p(`INSERT INTO lines (txn_id, line_no, gtin, plu, code, names, sold_by, qty, weight_g, unit_minor, embedded_minor, amount_minor, vat_class, vat_rate, min_age, voided, added_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	s.lineUpdate = p(`UPDATE lines SET qty = ?, amount_minor = ?, voided = ? WHERE txn_id = ? AND line_no = ?`)
+	s.txnTotals = p(`UPDATE transactions SET total_minor = ?, items = ? WHERE id = ?`)
+	s.idemInsert = p(`INSERT INTO idempotency (lane_id, key, at, response) VALUES (?, ?, ?, ?)`)
+	s.alertInsert = p(`INSERT INTO alerts (lane_id, txn_id, type, blocking, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?)`)
+	s.alertResolve = p(`UPDATE alerts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL`)
+	if err != nil {
+		s.close()
+		return fmt.Errorf("kiosk: prepare: %w", err)
+	}
+	return nil
+}
+
+func (s *statements) close() {
+	for _, st := range []*sql.Stmt{s.journal, s.lineInsert, s.lineUpdate, s.txnTotals, s.idemInsert, s.alertInsert, s.alertResolve} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func minor(d decimal.Decimal) int64 { return d.Shift(pricing.MinorDigits).Round(0).IntPart() }
+
+func fromMinor(m int64) decimal.Decimal { return decimal.New(m, -pricing.MinorDigits) }
+
+func parseMinor(s string) int64 {
+	d, _ := decimal.NewFromString(s)
+	return minor(d)
+}

@@ -1,0 +1,112 @@
+package kiosk
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+)
+
+// load reads the lane back from SQLite: the last sequence number, the open
+// transaction with its lines, and the open alerts.
+func (l *Lane) load(ctx context.Context) (state, error) {
+	st := state{lang: l.cfg.Lang}
+	db := l.db.W // read our own last commit, not a reader's snapshot
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM journal WHERE lane_id = ?`, l.id).Scan(&st.seq); err != nil {
+		return st, fmt.Errorf("kiosk: load seq: %w", err)
+	}
+	var t txnState
+	var started, phase string
+	err := db.QueryRowContext(ctx, `SELECT id, started_at, state, age_approved, lang FROM transactions WHERE lane_id = ? AND ended_at IS NULL`, l.id).
+		Scan(&t.id, &started, &phase, &t.ageApproved, &st.lang)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return st, fmt.Errorf("kiosk: load transaction: %w", err)
+	default:
+		t.started, _ = time.Parse(time.RFC3339Nano, started)
+		t.phase = State(phase)
+		if t.lines, err = l.loadLines(ctx, db, t.id); err != nil {
+			return st, err
+		}
+		st.txn = &t
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, coalesce(txn_id, ''), type, blocking, detail, raised_at FROM alerts
+		WHERE lane_id = ? AND resolved_at IS NULL ORDER BY id`, l.id)
+	if err != nil {
+		return st, fmt.Errorf("kiosk: load alerts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Alert
+		var detail, raised string
+		if err := rows.Scan(&a.ID, &a.TxnID, &a.Type, &a.Blocking, &detail, &raised); err != nil {
+			return st, err
+		}
+		a.Detail = json.RawMessage(detail)
+		a.RaisedAt, _ = time.Parse(time.RFC3339Nano, raised)
+		st.alerts = append(st.alerts, a)
+	}
+	return st, rows.Err()
+}
+
+func (l *Lane) loadLines(ctx context.Context, db *sql.DB, txn string) ([]line, error) {
+	rows, err := db.QueryContext(ctx, `SELECT line_no, gtin, plu, code, names, sold_by, qty, weight_g, unit_minor, embedded_minor,
+		amount_minor, vat_class, vat_rate, min_age, voided FROM lines WHERE txn_id = ? ORDER BY line_no`, txn)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: load lines: %w", err)
+	}
+	defer rows.Close()
+	var out []line
+	for rows.Next() {
+		var ln line
+		var names, soldBy, rate string
+		var unit, amount int64
+		var emb sql.NullInt64
+		if err := rows.Scan(&ln.no, &ln.gtin, &ln.plu, &ln.code, &names, &soldBy, &ln.qty, &ln.weightG, &unit, &emb,
+			&amount, &ln.vatClass, &rate, &ln.minAge, &ln.voided); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(names), &ln.names); err != nil {
+			return nil, fmt.Errorf("kiosk: line %d names: %w", ln.no, err)
+		}
+		ln.soldBy = catalog.SoldBy(soldBy)
+		ln.unit, ln.amount = fromMinor(unit), fromMinor(amount)
+		if emb.Valid {
+			e := fromMinor(emb.Int64)
+			ln.embedded = &e
+		}
+		if ln.vatRate, err = decimal.NewFromString(rate); err != nil {
+			return nil, fmt.Errorf("kiosk: line %d VAT rate: %w", ln.no, err)
+		}
+		out = append(out, ln)
+	}
+	return out, rows.Err()
+}
+
+// EventsAfter returns up to limit journal events of this lane with seq > after.
+func (l *Lane) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
+	rows, err := l.db.R.QueryContext(ctx, `SELECT event_id, seq, coalesce(txn_id, ''), type, at, body FROM journal
+		WHERE lane_id = ? AND seq > ? ORDER BY seq LIMIT ?`, l.id, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		ev := Event{Lane: l.id}
+		var at, body string
+		if err := rows.Scan(&ev.ID, &ev.Seq, &ev.Txn, &ev.Type, &at, &body); err != nil {
+			return nil, err
+		}
+		ev.At, _ = time.Parse(time.RFC3339Nano, at)
+		ev.Body = json.RawMessage(body)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,131 @@
+package kiosk
+
+import (
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/kiosk/pricing"
+)
+
+// state is the lane's memory: a projection of what is committed in SQLite.
+type state struct {
+	seq    int64
+	lang   string
+	txn    *txnState
+	alerts []Alert // open alerts only, oldest first
+}
+
+type txnState struct {
+	id          string
+	started     time.Time
+	phase       State // StateShopping or StateReadyToPay
+	lines       []line
+	ageApproved int
+}
+
+type line struct {
+	no       int
+	gtin     string
+	plu      string
+	code     string
+	names    catalog.Names
+	soldBy   catalog.SoldBy
+	qty      int
+	weightG  int
+	unit     decimal.Decimal
+	embedded *decimal.Decimal
+	amount   decimal.Decimal
+	vatClass string
+	vatRate  decimal.Decimal
+	minAge   int
+	voided   bool
+}
+
+func (s state) clone() state {
+	c := s
+	c.alerts = slices.Clone(s.alerts)
+	if s.txn != nil {
+		t := *s.txn
+		t.lines = slices.Clone(s.txn.lines)
+		c.txn = &t
+	}
+	return c
+}
+
+// blocking returns the first open alert that suspends the lane.
+func (s *state) blocking() *Alert {
+	for i := range s.alerts {
+		if s.alerts[i].Blocking {
+			return &s.alerts[i]
+		}
+	}
+	return nil
+}
+
+func (s *state) openAlert(typ string) *Alert {
+	for i := range s.alerts {
+		if s.alerts[i].Type == typ {
+			return &s.alerts[i]
+		}
+	}
+	return nil
+}
+
+func (s *state) shownState() State {
+	switch {
+	case s.blocking() != nil:
+		return StateSuspended
+	case s.txn == nil:
+		return StateIdle
+	default:
+		return s.txn.phase
+	}
+}
+
+func (t *txnState) activeLines() int {
+	n := 0
+	for _, ln := range t.lines {
+		if !ln.voided {
+			n++
+		}
+	}
+	return n
+}
+
+func (ln *line) pricingItem() pricing.Item {
+	return pricing.Item{SoldBy: ln.soldBy, Qty: ln.qty, WeightG: ln.weightG, UnitPrice: ln.unit, Embedded: ln.embedded,
+		VATClass: ln.vatClass, VATRate: ln.vatRate, Voided: ln.voided}
+}
+
+func (ln *line) view() LineView {
+	return LineView{No: ln.no, GTIN: ln.gtin, PLU: ln.plu, Names: ln.names, SoldBy: ln.soldBy, Qty: ln.qty, WeightG: ln.weightG,
+		UnitPrice: ln.unit.StringFixed(pricing.MinorDigits), Embedded: ln.embedded != nil, Amount: ln.amount.StringFixed(pricing.MinorDigits),
+		VATClass: ln.vatClass, VATRate: ln.vatRate.String(), MinAge: ln.minAge, Voided: ln.voided}
+}
+
+func (l *Lane) buildView(s *state) *View {
+	v := &View{Lane: l.id, Seq: s.seq, State: s.shownState(), Lang: s.lang, Currency: l.cfg.Currency,
+		Lines: []LineView{}, Alerts: []AlertView{}, Totals: TotalsView{Total: "0.00", VAT: []VATView{}}}
+	for _, a := range s.alerts {
+		v.Alerts = append(v.Alerts, AlertView{ID: a.ID, Type: a.Type, Blocking: a.Blocking, Detail: a.Detail, RaisedAt: a.RaisedAt})
+	}
+	if s.txn == nil {
+		return v
+	}
+	v.Txn = &TxnView{ID: s.txn.id, StartedAt: s.txn.started}
+	items := make([]pricing.Item, len(s.txn.lines))
+	for i := range s.txn.lines {
+		v.Lines = append(v.Lines, s.txn.lines[i].view())
+		items[i] = s.txn.lines[i].pricingItem()
+	}
+	p := pricing.Price(items)
+	v.Totals.Total = p.Total.StringFixed(pricing.MinorDigits)
+	v.Totals.Items = p.Items
+	for _, g := range p.VAT {
+		v.Totals.VAT = append(v.Totals.VAT, VATView{Class: g.Class, Rate: g.Rate.String(), Gross: g.Gross.StringFixed(2), Net: g.Net.StringFixed(2), Tax: g.Tax.StringFixed(2)})
+	}
+	return v
+}

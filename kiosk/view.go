@@ -1,0 +1,105 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+)
+
+// State is what the lane is doing, as the shopper sees it.
+type State string
+
+const (
+	StateIdle       State = "idle"
+	StateShopping   State = "shopping"
+	StateSuspended  State = "suspended" // a blocking alert is open
+	StateReadyToPay State = "ready_to_pay"
+)
+
+// View is the lane as shown to the shopper: a snapshot taken after a commit.
+type View struct {
+	Lane     string      `json:"lane"`
+	Seq      int64       `json:"seq"`
+	State    State       `json:"state"`
+	Lang     string      `json:"lang"`
+	Currency string      `json:"currency"`
+	Txn      *TxnView    `json:"txn,omitempty"`
+	Lines    []LineView  `json:"lines"`
+	Totals   TotalsView  `json:"totals"`
+	Alerts   []AlertView `json:"alerts"`
+}
+
+// TxnView identifies the open transaction.
+type TxnView struct {
+	ID        string    `json:"id"`
+	StartedAt time.Time `json:"startedAt"`
+}
+
+// LineView is one basket line. Amounts are decimal strings with two places.
+type LineView struct {
+	No        int            `json:"no"`
+	GTIN      string         `json:"gtin"`
+	PLU       string         `json:"plu,omitempty"`
+	Names     catalog.Names  `json:"names"`
+	SoldBy    catalog.SoldBy `json:"soldBy"`
+	Qty       int            `json:"qty"`
+	WeightG   int            `json:"weightG,omitempty"`
+	UnitPrice string         `json:"unitPrice"`
+	Embedded  bool           `json:"embedded,omitempty"`
+	Amount    string         `json:"amount"`
+	VATClass  string         `json:"vatClass"`
+	VATRate   string         `json:"vatRate"`
+	MinAge    int            `json:"minAge,omitempty"`
+	Voided    bool           `json:"voided,omitempty"`
+}
+
+// TotalsView is the basket total with its VAT breakdown.
+type TotalsView struct {
+	Total string    `json:"total"`
+	Items int       `json:"items"`
+	VAT   []VATView `json:"vat"`
+}
+
+// VATView is the VAT of one rate.
+type VATView struct {
+	Class string `json:"class"`
+	Rate  string `json:"rate"`
+	Gross string `json:"gross"`
+	Net   string `json:"net"`
+	Tax   string `json:"tax"`
+}
+
+// AlertView is an open alert as the shopper screen shows it.
+type AlertView struct {
+	ID       int64           `json:"id"`
+	Type     string          `json:"type"`
+	Blocking bool            `json:"blocking"`
+	Detail   json.RawMessage `json:"detail"`
+	RaisedAt time.Time       `json:"raisedAt"`
+}
+
+// Event is one journal entry: a committed change of a lane.
+type Event struct {
+	ID   string          `json:"id"`
+	Lane string          `json:"lane"`
+	Seq  int64           `json:"seq"`
+	Txn  string          `json:"txn,omitempty"`
+	Type string          `json:"type"`
+	At   time.Time       `json:"at"`
+	Body json.RawMessage `json:"body"`
+}
+
+// Result is the answer to a command: the new lane view and the events it committed.
+type Result struct {
+	View   *View   `json:"view"`
+	Events []Event `json:"events"`
+	// Replayed is true when an idempotency key matched an earlier command.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// Update is what subscribers receive after each commit.
+type Update struct {
+	Events []Event
+	View   *View
+}

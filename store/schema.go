@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version records how many ran.
+// Never edit a released entry: append a new one.
+var migrations = []string{
+	// 1: catalog, journal, transactions, lines, alerts, idempotency keys.
+	`
+CREATE TABLE products (
+	gtin        TEXT PRIMARY KEY NOT NULL CHECK (length(gtin) = 14),
+	plu         TEXT,
+	name_en     TEXT NOT NULL,
+	name_de     TEXT NOT NULL DEFAULT '',
+	name_es     TEXT NOT NULL DEFAULT '',
+	price_minor INTEGER NOT NULL CHECK (price_minor >= 0),
+	sold_by     TEXT NOT NULL CHECK (sold_by IN ('each', 'weight')),
+	vat_class   TEXT NOT NULL,
+	min_age     INTEGER NOT NULL DEFAULT 0,
+	weight_g    INTEGER NOT NULL DEFAULT 0,
+	tolerance_g INTEGER NOT NULL DEFAULT 0,
+	category    TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX products_plu ON products (plu) WHERE plu IS NOT NULL;
+
+-- The journal is the lane's history and HQ's outbox: id orders the whole file,
+-- (lane_id, seq) orders one lane, event_id is globally unique.
+CREATE TABLE journal (
+	id       INTEGER PRIMARY KEY,
+	event_id TEXT NOT NULL UNIQUE,
+	lane_id  TEXT NOT NULL,
+	seq      INTEGER NOT NULL,
+	txn_id   TEXT,
+	type     TEXT NOT NULL,
+	at       TEXT NOT NULL,
+	body     TEXT NOT NULL,
+	UNIQUE (lane_id, seq)
+);
+
+CREATE TABLE transactions (
+	id           TEXT PRIMARY KEY NOT NULL,
+	lane_id      TEXT NOT NULL,
+	state        TEXT NOT NULL,
+	started_at   TEXT NOT NULL,
+	ended_at     TEXT,
+	end_reason   TEXT,
+	currency     TEXT NOT NULL,
+	total_minor  INTEGER NOT NULL DEFAULT 0,
+	items        INTEGER NOT NULL DEFAULT 0,
+	age_approved INTEGER NOT NULL DEFAULT 0,
+	lang         TEXT NOT NULL DEFAULT 'en'
+);
+CREATE UNIQUE INDEX transactions_open ON transactions (lane_id) WHERE ended_at IS NULL;
+
+CREATE TABLE lines (
+	txn_id         TEXT NOT NULL REFERENCES transactions (id),
+	line_no        INTEGER NOT NULL,
+	gtin           TEXT NOT NULL,
+	plu            TEXT NOT NULL DEFAULT '',
+	code           TEXT NOT NULL DEFAULT '',
+	names          TEXT NOT NULL,
+	sold_by        TEXT NOT NULL,
+	qty            INTEGER NOT NULL CHECK (qty >= 0),
+	weight_g       INTEGER NOT NULL DEFAULT 0,
+	unit_minor     INTEGER NOT NULL,
+	embedded_minor INTEGER,
+	amount_minor   INTEGER NOT NULL,
+	vat_class      TEXT NOT NULL,
+	vat_rate       TEXT NOT NULL,
+	min_age        INTEGER NOT NULL DEFAULT 0,
+	voided         INTEGER NOT NULL DEFAULT 0,
+	added_at       TEXT NOT NULL,
+	PRIMARY KEY (txn_id, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE alerts (
+	id          INTEGER PRIMARY KEY,
+	lane_id     TEXT NOT NULL,
+	txn_id      TEXT REFERENCES transactions (id),
+	type        TEXT NOT NULL,
+	blocking    INTEGER NOT NULL,
+	detail      TEXT NOT NULL DEFAULT '{}',
+	raised_at   TEXT NOT NULL,
+	resolved_at TEXT,
+	resolved_by TEXT,
+	resolution  TEXT
+);
+CREATE INDEX alerts_open ON alerts (lane_id) WHERE resolved_at IS NULL;
+
+CREATE TABLE idempotency (
+	lane_id  TEXT NOT NULL,
+	key      TEXT NOT NULL,
+	at       TEXT NOT NULL,
+	response TEXT NOT NULL,
+	PRIMARY KEY (lane_id, key)
+) WITHOUT ROWID;
+`,
+}
+
+// SchemaVersion is the number of migrations this build knows.
+var SchemaVersion = len(migrations)
+
+func (db *DB) migrate(ctx context.Context) error {
+	var have int
+	if err := db.W.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&have); err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("store: %s has schema version %d, this build knows %d: refusing to run an older kiosk on a newer file", db.Path, have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %d: %w", v+1, err)
+		}
+	}
+	db.Info.SchemaVersion = len(migrations)
+	return nil
+}

@@ -1,0 +1,37 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// AdminApp is the staff control API for the kiosk's own command line. Serve it on
+// a Unix socket that only the kiosk's user can open: it has no login of its own.
+func (s *Server) AdminApp() *fiber.App {
+	app := newApp("kiosk admin")
+	app.Get("/lane", func(c *fiber.Ctx) error { return c.JSON(s.lane.View()) })
+	app.Post("/alerts/:id/resolve", func(c *fiber.Ctx) error {
+		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+		if err != nil || id < 1 {
+			return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.alert", "alert id must be a positive number"))
+		}
+		var body struct {
+			Outcome string `json:"outcome"`
+			By      string `json:"by"`
+		}
+		if err := c.BodyParser(&body); err != nil {
+			return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		res, err := s.lane.Resolve(ctx, id, body.Outcome, body.By, c.Get("Idempotency-Key"))
+		if err != nil {
+			return replyError(c, err)
+		}
+		return c.JSON(res)
+	})
+	return app
+}
