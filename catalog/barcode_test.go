@@ -154,20 +154,20 @@ func TestDecode(t *testing.T) {
 		want want
 	}{
 		// Plain EAN/UPC without AIM identifier.
-		{in: "4006381333931", want: want{format: FormatEAN13, data: "4006381333931", gtin: "04006381333931"}},       // DE
-		{in: "5000112637922", want: want{format: FormatEAN13, gtin: "05000112637922"}},                               // UK
-		{in: "8410076472885", want: want{format: FormatEAN13, gtin: "08410076472885"}},                               // ES
-		{in: "3017620422003", want: want{format: FormatEAN13, gtin: "03017620422003"}},                               // FR
-		{in: "012345678905", want: want{format: FormatUPCA, gtin: "00012345678905"}},                                 // US
-		{in: "0012345678905", want: want{format: FormatUPCA, gtin: "00012345678905"}},                                // UPC-A as EAN-13
-		{in: "96385074", want: want{format: FormatEAN8, gtin: "00000096385074"}},                                     // EAN-8
-		{in: "12345670", want: want{format: FormatEAN8, gtin: "00000012345670"}},                                     // EAN-8 wins over UPC-E
-		{in: "04252614", want: want{format: FormatUPCE, data: "04252614", gtin: "00042100005264"}},                   // UPC-E
-		{in: "10012345678902", want: want{format: FormatGTIN14, gtin: "10012345678902"}},                             // GTIN-14
-		{in: "90012345678908", want: want{format: FormatGTIN14, gtin: "90012345678908", variable: true}},             // indicator 9
-		{in: "  4006381333931 ", want: want{format: FormatEAN13, data: "4006381333931", gtin: "04006381333931"}},     // spaces trimmed
-		{in: "2811111068708", want: want{format: FormatEAN13, gtin: "02811111068708"}},                               // RCN without layout
-		{in: "]E04006381333931", want: want{sym: "]E0", format: FormatEAN13, gtin: "04006381333931"}},                //
+		{in: "4006381333931", want: want{format: FormatEAN13, data: "4006381333931", gtin: "04006381333931"}},    // DE
+		{in: "5000112637922", want: want{format: FormatEAN13, gtin: "05000112637922"}},                           // UK
+		{in: "8410076472885", want: want{format: FormatEAN13, gtin: "08410076472885"}},                           // ES
+		{in: "3017620422003", want: want{format: FormatEAN13, gtin: "03017620422003"}},                           // FR
+		{in: "012345678905", want: want{format: FormatUPCA, gtin: "00012345678905"}},                             // US
+		{in: "0012345678905", want: want{format: FormatUPCA, gtin: "00012345678905"}},                            // UPC-A as EAN-13
+		{in: "96385074", want: want{format: FormatEAN8, gtin: "00000096385074"}},                                 // EAN-8
+		{in: "12345670", want: want{format: FormatEAN8, gtin: "00000012345670"}},                                 // EAN-8 wins over UPC-E
+		{in: "04252614", want: want{format: FormatUPCE, data: "04252614", gtin: "00042100005264"}},               // UPC-E
+		{in: "10012345678902", want: want{format: FormatGTIN14, gtin: "10012345678902"}},                         // GTIN-14
+		{in: "90012345678908", want: want{format: FormatGTIN14, gtin: "90012345678908", variable: true}},         // indicator 9
+		{in: "  4006381333931 ", want: want{format: FormatEAN13, data: "4006381333931", gtin: "04006381333931"}}, // spaces trimmed
+		{in: "2811111068708", want: want{format: FormatEAN13, gtin: "02811111068708"}},                           // RCN without layout
+		{in: "]E04006381333931", want: want{sym: "]E0", format: FormatEAN13, gtin: "04006381333931"}},
 		{in: "]E00012345678905", want: want{sym: "]E0", format: FormatUPCA, data: "0012345678905", gtin: "00012345678905"}},
 		{in: "]E0012345678905", want: want{sym: "]E0", format: FormatUPCA, gtin: "00012345678905"}},
 		{in: "]E004252614", want: want{sym: "]E0", format: FormatUPCE, gtin: "00042100005264"}},
@@ -208,7 +208,7 @@ func TestDecode(t *testing.T) {
 				ais: []AI{{"01", "09501101531000"}, {"17", "261231"}, {"10", "AB-12"}}},
 		},
 		{
-			in: "\x1d" + "0109501101531000" + "21" + "SER1",
+			in:   "\x1d" + "0109501101531000" + "21" + "SER1",
 			want: want{format: FormatGS1, gtin: "09501101531000", ais: []AI{{"01", "09501101531000"}, {"21", "SER1"}}},
 		},
 		{
@@ -302,13 +302,13 @@ func TestDecodeRefused(t *testing.T) {
 		{"F4006381333931", DecodeOptions{}, ReasonUnknownFormat}, // label IDs off
 		{"F400638133393", DecodeOptions{LegacyLabelIDs: true}, ReasonUnknownFormat},
 		{"#", DecodeOptions{LegacyLabelIDs: true}, ReasonEmpty},
-		{"]C1" + "10ABC", DecodeOptions{}, ReasonUnknownFormat},                                // no (01)
-		{"]C1" + "00" + "106141412345678908", DecodeOptions{}, ReasonUnknownFormat},            // SSCC only
-		{"]e0" + "0190012345678909", DecodeOptions{}, ReasonBadElementString},                  // (01) check digit
-		{"]C1" + "0109501101531000" + "99", DecodeOptions{}, ReasonBadElementString},           // empty value
-		{"]C1" + "0109501101531000" + "310312", DecodeOptions{}, ReasonBadElementString},       // short (3103)
-		{"]C1" + "0109501101531000" + "7", DecodeOptions{}, ReasonBadElementString},            // unknown AI
-		{"]C1" + "0109501101531000" + "17261331", DecodeOptions{}, ReasonBadElementString},     // month 13
+		{"]C1" + "10ABC", DecodeOptions{}, ReasonUnknownFormat},                            // no (01)
+		{"]C1" + "00" + "106141412345678908", DecodeOptions{}, ReasonUnknownFormat},        // SSCC only
+		{"]e0" + "0190012345678909", DecodeOptions{}, ReasonBadElementString},              // (01) check digit
+		{"]C1" + "0109501101531000" + "99", DecodeOptions{}, ReasonBadElementString},       // empty value
+		{"]C1" + "0109501101531000" + "310312", DecodeOptions{}, ReasonBadElementString},   // short (3103)
+		{"]C1" + "0109501101531000" + "7", DecodeOptions{}, ReasonBadElementString},        // unknown AI
+		{"]C1" + "0109501101531000" + "17261331", DecodeOptions{}, ReasonBadElementString}, // month 13
 		{"]C1" + "0109501101531000" + "10" + strings.Repeat("A", 21), DecodeOptions{}, ReasonBadElementString},
 		{"]C1" + "0109501101531000" + "3102001250" + "3103001250", DecodeOptions{}, ReasonBadElementString},
 		{"]C1" + "0190012345678908" + "392200499\x1d" + "3932978499", DecodeOptions{}, ReasonBadElementString},

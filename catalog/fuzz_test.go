@@ -134,8 +134,8 @@ func FuzzElementStringRoundTrip(f *testing.F) {
 		if again := FormatElementString(back); again != out {
 			t.Fatalf("FormatElementString not stable: %q then %q", out, again)
 		}
-		hr := FormatHumanReadable(ais)
-		if !strings.Contains(hr[1:], "(") || !containsHRValue(ais) {
+		if !containsHRValue(ais) {
+			hr := FormatHumanReadable(ais)
 			back, err := ParseElementString(hr)
 			if err != nil || !slices.Equal(back, ais) {
 				t.Fatalf("human-readable %q parsed back as %v, %v; want %v", hr, back, err, ais)
@@ -326,7 +326,7 @@ func FuzzUPCE(f *testing.F) {
 			t.Fatalf("ExpandUPCE(%s) = %s, %v; want %s", e, again, err, upca)
 		}
 		c, err := Decode("]E0"+s, DecodeOptions{})
-		if s == "00000000" {
+		if upca == "000000000000" {
 			return // all-zero GTIN is refused
 		}
 		if err != nil || c.Format != FormatUPCE || c.GTIN != "00"+upca {

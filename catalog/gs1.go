@@ -231,7 +231,7 @@ func ParseElementString(s string) ([]AI, error) {
 	if s == "" {
 		return nil, badElement("empty")
 	}
-	var ais []AI
+	var ais aiList
 	for i := 0; i < len(s); {
 		id, sp, ok := lookupAI(s[i:])
 		if !ok {
@@ -256,18 +256,17 @@ func ParseElementString(s string) ([]AI, error) {
 		if i < len(s) && s[i] == gs {
 			i++
 		}
-		var err error
-		if ais, err = appendAI(ais, id, sp, v); err != nil {
+		if err := ais.add(id, sp, v); err != nil {
 			return nil, err
 		}
 	}
-	return ais, nil
+	return ais.list, nil
 }
 
 // parseHumanReadable parses "(AI)value(AI)value…". A value runs up to the next
 // "(" that starts a known "(AI)".
 func parseHumanReadable(s string) ([]AI, error) {
-	var ais []AI
+	var ais aiList
 	for i := 0; i < len(s); {
 		id, n := hrAI(s[i:])
 		if n == 0 {
@@ -281,13 +280,12 @@ func parseHumanReadable(s string) ([]AI, error) {
 			}
 			j++
 		}
-		var err error
-		if ais, err = appendAI(ais, id, aiTable[id], s[i:j]); err != nil {
+		if err := ais.add(id, aiTable[id], s[i:j]); err != nil {
 			return nil, err
 		}
 		i = j
 	}
-	return ais, nil
+	return ais.list, nil
 }
 
 // hrAI reads a known "(AI)" at the start of s and returns the AI and the
@@ -307,22 +305,38 @@ func hrAI(s string) (string, int) {
 	return "", 0
 }
 
-// appendAI validates one element and appends it, refusing conflicting repeats.
-func appendAI(ais []AI, id string, sp aiSpec, v string) ([]AI, error) {
+// aiList collects parsed AIs, refusing conflicting repeats.
+type aiList struct {
+	list   []AI
+	byID   map[string]string // AI -> value
+	family map[string]string // first three digits of a measure AI (31nn–36nn, 39nn) -> AI
+}
+
+// add validates one element and appends it. An identical repeat is dropped; a
+// repeat with another value, or a second AI of one measure family (3102 and
+// 3103), is an error.
+func (l *aiList) add(id string, sp aiSpec, v string) error {
 	if err := sp.validate(id, v); err != nil {
-		return nil, err
+		return err
 	}
-	for _, a := range ais {
-		switch {
-		case a.ID == id && a.Value == v:
-			return ais, nil
-		case a.ID == id:
-			return nil, badElement("(%s) twice with different values", id)
-		case len(id) == 4 && len(a.ID) == 4 && id[:3] == a.ID[:3] && (id[0] == '3' && id[1] <= '6' || id[:2] == "39"):
-			return nil, badElement("(%s) and (%s) together", a.ID, id)
+	if l.byID == nil {
+		l.byID, l.family = map[string]string{}, map[string]string{}
+	}
+	if old, ok := l.byID[id]; ok {
+		if old == v {
+			return nil
 		}
+		return badElement("(%s) twice with different values", id)
 	}
-	return append(ais, AI{ID: id, Value: v}), nil
+	if len(id) == 4 && (id[0] == '3' && id[1] <= '6' || id[:2] == "39") {
+		if other, ok := l.family[id[:3]]; ok {
+			return badElement("(%s) and (%s) together", other, id)
+		}
+		l.family[id[:3]] = id
+	}
+	l.byID[id] = v
+	l.list = append(l.list, AI{ID: id, Value: v})
+	return nil
 }
 
 // FormatElementString is the inverse of ParseElementString: it concatenates

@@ -124,7 +124,7 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	case code.Price != nil:
 		e := *code.Price
 		ln.embedded = &e
-	case code.WeightKg != nil && p.SoldBy == catalog.ByWeight:
+	case code.WeightKg != nil && code.WeightKg.IsPositive() && p.SoldBy == catalog.ByWeight:
 		// priced below from weight × price per kg
 	case p.SoldBy == catalog.ByWeight:
 		return errorf(KindInvalid, "scan.needs_weight", "%s is sold by weight: put it on the scale and choose it from the produce list", p.Names.EN)

@@ -69,7 +69,11 @@ func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	done()
 	if errors.Is(err, catalog.ErrInvalidRows) {
 		for _, re := range res.Errors {
-			fmt.Fprintf(stderr, "%s:%s\n", fs.Arg(0), re.Error())
+			where := ""
+			if re.Column != "" {
+				where = fmt.Sprintf(" %s %q:", re.Column, re.Value)
+			}
+			fmt.Fprintf(stderr, "%s:%d:%s %s\n", fs.Arg(0), re.Line, where, re.Reason)
 		}
 		if more := res.Bad - len(res.Errors); more > 0 {
 			fmt.Fprintf(stderr, "... and %d more bad rows\n", more)
@@ -97,7 +101,7 @@ func newProgress(w io.Writer, total int64, what string) (func(int64), func()) {
 	}
 	next := int64(10)
 	return func(n int64) {
-		if total <= 0 {
+		if total < 1<<20 { // a small file is done before anyone reads a log line
 			return
 		}
 		for pct := n * 100 / total; pct >= next && next <= 100; next += 10 {

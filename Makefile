@@ -1,0 +1,50 @@
+# kiosk — self-checkout lane server. `make help` lists the targets.
+GO        ?= go
+DB        ?= ./data/kiosk.db
+BENCH_ROWS ?= 1000000
+export CGO_ENABLED ?= 0
+
+.PHONY: help run build test race bench bench-quick check vet fmt staticcheck fuzz clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: ## start the kiosk on the demo catalog and print the URLs
+	$(GO) run ./cmd/kiosk serve --demo --db $(DB)
+
+build: ## build bin/kiosk
+	$(GO) build -o bin/kiosk ./cmd/kiosk
+
+test: ## run every test (crash test and headless-Chromium test included)
+	$(GO) test -count=1 ./...
+
+race: ## run the tests of the packages with goroutines under the race detector
+	CGO_ENABLED=1 $(GO) test -count=1 -race ./kiosk/... ./ui/... ./store/...
+
+bench: ## run the benchmarks with their baselines and print medians and ratios
+	KIOSK_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./bench/... -timeout 60m | tee bench.out
+	@$(GO) run ./bench/report < bench.out
+
+bench-quick: ## compile and run every benchmark once on small data
+	KIOSK_BENCH_ROWS=20000 $(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./...
+
+vet: ## go vet
+	$(GO) vet ./...
+
+fmt: ## fail when gofmt would change a file
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+staticcheck: ## staticcheck (go tool)
+	$(GO) tool staticcheck ./...
+
+check: vet fmt staticcheck race ## vet, gofmt, staticcheck, race tests and a clean tree
+	@git diff --exit-code --stat || (echo "the tree changed during the checks" && exit 1)
+
+fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test $$pkg -run='^$$' -fuzz="^$$f$$" -fuzztime=$${FUZZTIME:-20s} || exit 1; \
+	  done; done
+
+clean: ## remove build output and the local database
+	rm -rf bin data bench.out

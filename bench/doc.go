@@ -1,0 +1,29 @@
+// Package bench measures the kiosk's hot paths beside raw-SQLite baselines.
+//
+// Every figure is printed next to a baseline measured in the same run on the
+// same machine, because the machines that run it are shared and noisy: a
+// number alone says little, a ratio to what SQLite itself needs says whether
+// our code is the cost. The benchmarks are the performance goals; no unit test
+// times anything.
+//
+//	figure                                   baseline                               target
+//	BenchmarkScanToEvent (median)            BenchmarkRawDurableCommit (median)     <= 3x
+//	BenchmarkScanToEventHTTP (median)        BenchmarkRawDurableCommit (median)     reported only
+//	BenchmarkLookupGTIN (median)             BenchmarkRawPointQuery (median)        <= 1.5x
+//	BenchmarkImport (rows/s)                 BenchmarkRawBatchedInsert (rows/s)     >= 50%
+//	BenchmarkServeRSS (peak-RSS-MB)          -                                      <= 64 MB
+//
+// Each benchmark runs a fixed number of operations itself and reports their
+// median and p90 latency (median-ns/op, p90-ns/op), so `-benchtime=1x` gives a
+// full measurement; `go run ./bench/report < bench.out` turns the output of one
+// or more -count runs into a table of ratios and targets.
+//
+// Environment:
+//
+//	KIOSK_BENCH_ROWS  products in the generated catalog (default 1000000)
+//	KIOSK_BENCH_OPS   timed operations per latency benchmark (default 2000,
+//	                  20000 for the GTIN look-ups)
+//	KIOSK_BENCH_DIR   where databases and the generated CSV go (default
+//	                  os.TempDir, or ./data/bench when that is a tmpfs, since
+//	                  fsync on tmpfs costs nothing and would flatter the figures)
+package bench

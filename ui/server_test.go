@@ -1,0 +1,287 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/store"
+)
+
+const milk = "4063658814593"
+
+type testServer struct {
+	url  string
+	lane *kiosk.Lane
+	srv  *Server
+}
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.NewDB(db)
+	if _, err := cat.EnsureDemo(ctx, catalog.DefaultVATRates()); err != nil {
+		t.Fatal(err)
+	}
+	de, _ := catalog.RCNPreset("DE")
+	lane, err := kiosk.Open(ctx, db, cat, kiosk.Config{Decode: catalog.DecodeOptions{RCN: de}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	laneCtx, stopLane := context.WithCancel(ctx)
+	go lane.Run(laneCtx)
+	srv := New(lane, cat, Options{Demo: true})
+	app := srv.App()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() {
+		srv.CloseStreams()
+		app.ShutdownWithTimeout(2 * time.Second)
+		stopLane()
+		<-lane.Done()
+		db.Close()
+	})
+	return &testServer{url: "http://" + ln.Addr().String(), lane: lane, srv: srv}
+}
+
+type apiError struct {
+	Error struct{ Kind, Code, Message string }
+}
+
+func (ts *testServer) post(t *testing.T, body, key, ctype string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", ts.url+"/api/commands", strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestBadRequestsChangeNothing(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range []struct {
+		name, body, ctype string
+		status            int
+		code              string
+	}{
+		{"not JSON", `{"op":"scan",`, "application/json", 400, "request.body"},
+		{"unknown field", `{"op":"scan","code":"` + milk + `","price":"0.01"}`, "application/json", 400, "request.body"},
+		{"two objects", `{"op":"help"}{"op":"help"}`, "application/json", 400, "request.body"},
+		{"array", `[{"op":"help"}]`, "application/json", 400, "request.body"},
+		{"wrong type", `{"op":"quantity","line":"1","qty":2}`, "application/json", 400, "request.body"},
+		{"form post", `op=scan`, "application/x-www-form-urlencoded", 415, "request.content_type"},
+		{"staff op", `{"op":"resolve","alertId":1,"outcome":"done","by":"me"}`, "application/json", 400, "request.body"},
+		{"unknown op", `{"op":"pay"}`, "application/json", 400, "request.op"},
+		{"misread", `{"op":"scan","code":"4006381333932"}`, "application/json", 400, "scan.check_digit"},
+		{"control bytes", `{"op":"scan","code":"4006\u001b[A"}`, "application/json", 400, "scan.control_byte"},
+		{"no such line", `{"op":"void","line":7}`, "application/json", 409, "txn.none"},
+		{"too big", `{"op":"scan","code":"` + strings.Repeat("1", MaxBody) + `"}`, "application/json", 413, "http.413"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := ts.post(t, tc.body, "", tc.ctype)
+			var e apiError
+			json.Unmarshal(body, &e)
+			if status != tc.status || e.Error.Code != tc.code || e.Error.Message == "" {
+				t.Fatalf("got %d %s, want %d %s", status, body, tc.status, tc.code)
+			}
+			if seq := ts.lane.View().Seq; seq != 0 {
+				t.Fatalf("refused request changed the lane (seq %d)", seq)
+			}
+		})
+	}
+}
+
+func TestIdempotencyKeyReturnsFirstResult(t *testing.T) {
+	ts := newTestServer(t)
+	body := `{"op":"scan","code":"` + milk + `","source":"typed"}`
+	s1, b1 := ts.post(t, body, "double-tap-1", "application/json")
+	s2, b2 := ts.post(t, body, "double-tap-1", "application/json")
+	if s1 != 200 || s2 != 200 {
+		t.Fatalf("status %d %d: %s %s", s1, s2, b1, b2)
+	}
+	var r1, r2 kiosk.Result
+	json.Unmarshal(b1, &r1)
+	json.Unmarshal(b2, &r2)
+	if r1.Replayed || !r2.Replayed || r2.View.Seq != r1.View.Seq {
+		t.Fatalf("replay: %+v / %+v", r1.View, r2.View)
+	}
+	if v := ts.lane.View(); len(v.Lines) != 1 || v.Lines[0].Qty != 1 {
+		t.Fatalf("the retry added to the basket: %+v", v.Lines)
+	}
+	// A different key is a new scan.
+	ts.post(t, body, "double-tap-2", "application/json")
+	if v := ts.lane.View(); v.Lines[0].Qty != 2 {
+		t.Fatalf("qty %d", v.Lines[0].Qty)
+	}
+}
+
+type sseMsg struct {
+	id, event, data string
+}
+
+func readSSE(t *testing.T, r *bufio.Reader, n int) []sseMsg {
+	t.Helper()
+	var out []sseMsg
+	var cur sseMsg
+	for len(out) < n {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended after %d messages: %v", len(out), err)
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "":
+			if cur.event != "" {
+				out = append(out, cur)
+			}
+			cur = sseMsg{}
+		case strings.HasPrefix(line, "id: "):
+			cur.id = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			cur.event = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			cur.data = line[6:]
+		}
+	}
+	return out
+}
+
+func TestEventStreamResumesWithLastEventID(t *testing.T) {
+	ts := newTestServer(t)
+	for range 3 {
+		ts.post(t, `{"op":"scan","code":"`+milk+`"}`, "", "application/json") // seq 1..4
+	}
+	req, _ := http.NewRequest("GET", ts.url+"/api/events", nil)
+	req.Header.Set("Last-Event-ID", "2")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	r := bufio.NewReader(resp.Body)
+	msgs := readSSE(t, r, 3) // journal 3, journal 4, state 4
+	if msgs[0].id != "3" || msgs[0].event != "journal" || msgs[1].id != "4" || msgs[2].event != "state" || msgs[2].id != "4" {
+		t.Fatalf("resume: %+v", msgs)
+	}
+	// Live: the next commit arrives as journal event(s) then state.
+	ts.post(t, `{"op":"help"}`, "", "application/json")
+	msgs = readSSE(t, r, 2)
+	var v kiosk.View
+	json.Unmarshal([]byte(msgs[1].data), &v)
+	if msgs[0].event != "journal" || msgs[1].event != "state" || v.Seq != 5 || len(v.Alerts) != 1 {
+		t.Fatalf("live: %+v", msgs)
+	}
+	// Closing the streams (shutdown) ends the response.
+	ts.srv.CloseStreams()
+	if _, err := io.ReadAll(r); err != nil && !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("stream did not end cleanly: %v", err)
+	}
+}
+
+func TestLastEventIDMustBeNumber(t *testing.T) {
+	ts := newTestServer(t)
+	req, _ := http.NewRequest("GET", ts.url+"/api/events", nil)
+	req.Header.Set("Last-Event-ID", "abc")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+func TestPagesAndReadAPIs(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range []struct{ path, want string }{
+		{"/", "<html"},
+		{"/sim", "<html"},
+		{"/static/app.js", "EventSource"},
+		{"/api/config", `"keyboardWedge":false`},
+		{"/api/catalog/produce", `"plu":"4011"`},
+		{"/api/sim/items", `"samples"`},
+		{"/api/lane", `"state":"idle"`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, err := http.Get(ts.url + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || !strings.Contains(string(b), tc.want) {
+				t.Fatalf("%d %.200s", resp.StatusCode, b)
+			}
+			if resp.Header.Get("Content-Security-Policy") == "" {
+				t.Fatal("no CSP header")
+			}
+		})
+	}
+}
+
+func TestLoopbackOnly(t *testing.T) {
+	ts := newTestServer(t)
+	// Reach the same server through a non-loopback address of this machine, if any.
+	addrs, _ := net.InterfaceAddrs()
+	port := ts.url[strings.LastIndex(ts.url, ":")+1:]
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || ipn.IP.To4() == nil {
+			continue
+		}
+		// The listener is bound to 127.0.0.1, so a LAN address cannot even connect.
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(ipn.IP.String(), port), time.Second)
+		if err == nil {
+			c.Close()
+			t.Fatalf("shopper listener reachable on %s", ipn.IP)
+		}
+	}
+}
+
+func TestNonLoopbackPeerRefused(t *testing.T) {
+	ts := newTestServer(t)
+	// app.Test's fake connection has peer 0.0.0.0: not loopback.
+	resp, err := ts.srv.App().Test(httptestRequest("GET", "/api/lane"), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", resp.StatusCode)
+	}
+}
+
+func httptestRequest(method, path string) *http.Request {
+	req, _ := http.NewRequest(method, "http://kiosk"+path, nil)
+	return req
+}
