@@ -180,6 +180,7 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 			return stats, errs, fmt.Errorf("catalog: reading CSV: %w", err)
 		}
 		report(RowError{Line: pe.StartLine, Reason: csvSyntaxReason(pe)})
+		stats.Bytes = offset()
 		return stats, errs, fmt.Errorf("%w: %v", ErrCSVHeader, pe.Err)
 	}
 	ix, herrs := parseHeader(rec)

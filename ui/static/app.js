@@ -555,16 +555,26 @@
       }
     }
 
-    for (const b of el.langButtons) {
-      b.addEventListener("click", () => run({ op: "lang", lang: b.dataset.lang }));
-    }
-    el.help.addEventListener("click", () => run({ op: "help" }));
-    el.start.addEventListener("click", () => run({ op: "start" }));
-    el.checkout.addEventListener("click", () => run({ op: "checkout" }));
-    el.cancel.addEventListener("click", () => run({ op: "cancel" }));
-    el.resume.addEventListener("click", () => run({ op: "resume" }));
+    // singleTap drops the second click of a double tap (the browser counts
+    // quick taps in event.detail); separate taps always get through.
+    const singleTap = (fn) => (e) => {
+      if (e.detail > 1) {
+        e.preventDefault();
+        return;
+      }
+      fn(e);
+    };
 
-    el.linesBody.addEventListener("click", (e) => {
+    for (const b of el.langButtons) {
+      b.addEventListener("click", singleTap(() => run({ op: "lang", lang: b.dataset.lang })));
+    }
+    el.help.addEventListener("click", singleTap(() => run({ op: "help" })));
+    el.start.addEventListener("click", singleTap(() => run({ op: "start" })));
+    el.checkout.addEventListener("click", singleTap(() => run({ op: "checkout" })));
+    el.cancel.addEventListener("click", singleTap(() => run({ op: "cancel" })));
+    el.resume.addEventListener("click", singleTap(() => run({ op: "resume" })));
+
+    el.linesBody.addEventListener("click", singleTap((e) => {
       const b = e.target instanceof Element ? e.target.closest("button[data-act]") : null;
       if (!b || b.disabled) return;
       const no = Number(b.dataset.line);
@@ -583,17 +593,35 @@
           run({ op: "void", line: no });
           break;
       }
-    });
+    }));
 
+    let lastTypedOk = -Infinity;
+    $("code-submit").addEventListener("click", singleTap(() => {}));
     el.codeForm.addEventListener("submit", async (e) => {
       e.preventDefault();
       const code = el.codeInput.value.trim();
       if (!code) {
-        showError(new ApiError("scan.empty"));
+        // A second Enter right after a good scan is a bounce, not a mistake.
+        if (performance.now() - lastTypedOk > 1500) showError(new ApiError("scan.empty"));
         return;
       }
       const res = await run({ op: "scan", code, source: "typed" });
-      if (res && el.codeInput.value.trim() === code) el.codeInput.value = "";
+      if (res) {
+        lastTypedOk = performance.now();
+        if (el.codeInput.value.trim() === code) el.codeInput.value = "";
+      } else if (el.codeInput.value.trim() === code) {
+        codeRefused = true;
+        if (document.activeElement === el.codeInput) el.codeInput.select();
+      }
+    });
+    // A refused code stays for correcting, selected on the next touch so that
+    // typing a new code replaces it instead of appending to it.
+    let codeRefused = false;
+    el.codeInput.addEventListener("input", () => {
+      codeRefused = false;
+    });
+    el.codeInput.addEventListener("focus", () => {
+      if (codeRefused) setTimeout(() => el.codeInput.select(), 0);
     });
 
     // ---- produce
@@ -711,10 +739,11 @@
       if (e.target === el.producePanel) closeProduce();
     });
     el.produceFilter.addEventListener("input", renderProduce);
-    el.produceList.addEventListener("click", (e) => {
+    el.produceList.addEventListener("click", singleTap((e) => {
       const b = e.target instanceof Element ? e.target.closest(".produce-item") : null;
       if (b) choose(b.dataset.plu);
-    });
+    }));
+    $("weight-submit").addEventListener("click", singleTap(() => {}));
     el.produceWeigh.addEventListener("submit", async (e) => {
       e.preventDefault();
       if (!chosen) return;

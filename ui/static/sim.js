@@ -284,6 +284,7 @@
   }
 
   document.addEventListener("click", (e) => {
+    if (e.detail > 1) return; // the second click of a double tap
     const target = e.target instanceof Element ? e.target : null;
     if (!target) return;
     const scanBtn = target.closest(".sim-scan");

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+const sample = `bench: data in /tmp/kiosk-bench-1 (os.TempDir, on disk)
+goos: linux
+goarch: amd64
+pkg: github.com/kiosk-sco/kiosk/bench
+cpu: Some CPU
+BenchmarkImport-2             	       1	3122669622 ns/op	    156133 ns/row	     20000 rows	      6000 rows/s
+BenchmarkImport-2             	       1	3122669622 ns/op	    156133 ns/row	     20000 rows	      7000 rows/s
+BenchmarkImport-2             	       1	3122669622 ns/op	    156133 ns/row	     20000 rows	      8000 rows/s
+BenchmarkRawBatchedInsert-2   	       1	2206202373 ns/op	    110310 ns/row	     20000 rows	     10000 rows/s
+BenchmarkRawBatchedInsert-2   	       1	2206202373 ns/op	    110310 ns/row	     20000 rows	     20000 rows/s
+BenchmarkRawBatchedInsert-2   	       1	2206202373 ns/op	    110310 ns/row	     20000 rows	     30000 rows/s
+BenchmarkLookupGTIN-2         	       1	     28236 ns/op	     24000 median-ns/op	        50.00 ops	     38342 p90-ns/op
+BenchmarkRawPointQuery-2      	       1	     16480 ns/op	     15000 median-ns/op	        50.00 ops	     16250 p90-ns/op
+BenchmarkScanToEvent-2        	       1	   3296915 ns/op	   2100000 median-ns/op	        50.00 ops	   5966861 p90-ns/op
+BenchmarkRawDurableCommit-2   	       1	   2089384 ns/op	   1900000 median-ns/op	        50.00 ops	   5612770 p90-ns/op
+BenchmarkServeRSS-2           	       1	8603432755 ns/op	        21.30 peak-RSS-MB	     20000 products	        16.63 startup-RSS-MB
+PASS
+ok  	github.com/kiosk-sco/kiosk/bench	18.696s
+`
+
+func TestReport(t *testing.T) {
+	var out strings.Builder
+	if code := run(strings.NewReader(sample), &out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"  scan-to-event median 2.10 ms vs raw durable commit 1.90 ms = 1.11x (target <= 3.00x) PASS",
+		"! GTIN lookup median 24.0 µs vs raw indexed point query 15.0 µs = 1.60x (target <= 1.50x) MISS by 7% (over the target)",
+		"! catalog import 7000 rows/s vs raw batched insert 20000 rows/s = 35% (target >= 50%) MISS by 30% (short of the target)  [3 runs, per-run ratio 27% to 60%]",
+		"  peak RSS of kiosk serve (20000 products) 21.3 MB (target <= 64 MB) PASS",
+		"scan-to-event over HTTP+SSE median: n/a",
+		"cpu: Some CPU",
+		"2 PASS, 2 MISS, 1 reported only, 1 not measured",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}
+
+func TestReportFailedRun(t *testing.T) {
+	var out strings.Builder
+	in := "BenchmarkScanToEvent-2 1 5 ns/op 4 median-ns/op\n--- FAIL: BenchmarkRawDurableCommit-2\nFAIL\n"
+	if code := run(strings.NewReader(in), &out); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out.String())
+	}
+	if code := run(strings.NewReader("nothing here\n"), &out); code != 1 {
+		t.Fatalf("no results: exit %d, want 1", code)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{{[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(c.in); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
