@@ -24,6 +24,13 @@ const (
 	AlertCancelRequest = "cancel_request"
 	AlertAgeCheck      = "age_check"
 	AlertHelp          = "help"
+
+	// Device faults; detail names the device and the fault, and the lane resolves
+	// them itself ("recovered") when the device reports the fault gone.
+	AlertScannerFault   = "scanner_fault"   // blocking when raised mid-transaction
+	AlertPrinterFault   = "printer_fault"   // no payment until the printer can print
+	AlertPrinterWarning = "printer_warning" // paper near end: staff refill
+	AlertScaleFault     = "scale_fault"
 )
 
 // AlertTypes is the policy of every alert type.
@@ -33,6 +40,11 @@ var AlertTypes = map[string]AlertType{
 	AlertCancelRequest: {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
 	AlertAgeCheck:      {BlocksPayment: true, Role: "attendant", EscalateAfter: 90 * time.Second},
 	AlertHelp:          {Role: "attendant", EscalateAfter: 90 * time.Second},
+
+	AlertScannerFault:   {Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertPrinterFault:   {BlocksPayment: true, Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertPrinterWarning: {Role: "attendant", EscalateAfter: 10 * time.Minute},
+	AlertScaleFault:     {Role: "attendant", EscalateAfter: 60 * time.Second},
 }
 
 // Alert is an open or resolved exception of a lane.
@@ -57,4 +69,6 @@ type AlertDetail struct {
 	FromQty   int    `json:"fromQty,omitempty"`   // void_request
 	ToQty     int    `json:"toQty,omitempty"`     // void_request: 0 (absent) removes the line
 	MinAge    int    `json:"minAge,omitempty"`    // age_check
+	Device    string `json:"device,omitempty"`    // device faults: role
+	Fault     string `json:"fault,omitempty"`     // device faults: fault code
 }

@@ -59,6 +59,12 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 		return w.emit("language_set", map[string]string{"lang": cmd.Lang})
 	case OpResolve:
 		return l.resolve(w, cmd)
+	case opDeviceStatus:
+		return l.deviceStatus(w, cmd.dev)
+	case opBagging:
+		return l.bagging(w, cmd.dev)
+	case opReceipt:
+		return w.emit("receipt_printed", cmd.dev.Scan)
 	}
 	return errorf(KindInvalid, "request.op", "unknown command %q", cmd.Op)
 }
@@ -177,10 +183,16 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 	if p.SoldBy != catalog.ByWeight {
 		return errorf(KindInvalid, "plu.not_weighed", "%s is sold by the piece: scan its barcode", p.Names.EN)
 	}
+	grams := cmd.WeightG
+	if grams == 0 {
+		if grams = w.st.produceG; grams <= 0 {
+			return errorf(KindState, "scale.no_weight", "put %s on the scale first", p.Names.EN)
+		}
+	}
 	if err := l.ready(w); err != nil {
 		return err
 	}
-	ln := line{gtin: p.GTIN, plu: p.PLU, names: p.Names, soldBy: p.SoldBy, qty: 1, weightG: cmd.WeightG, unit: p.Price,
+	ln := line{gtin: p.GTIN, plu: p.PLU, names: p.Names, soldBy: p.SoldBy, qty: 1, weightG: grams, unit: p.Price,
 		vatClass: p.VATClass, minAge: p.MinAge}
 	return l.addLine(w, ln, map[string]any{"source": "scale"})
 }
@@ -354,11 +366,15 @@ func (l *Lane) endTxn(w *writer, reason, by string) error {
 }
 
 func (l *Lane) raise(w *writer, typ string, d AlertDetail) error {
+	return l.raiseAs(w, typ, d, AlertTypes[typ].Blocking)
+}
+
+// raiseAs raises an alert whose blocking flag is decided by the caller.
+func (l *Lane) raiseAs(w *writer, typ string, d AlertDetail, blocking bool) error {
 	st := w.st
-	pol := AlertTypes[typ]
 	detail, _ := json.Marshal(d)
 	var txn any
-	a := Alert{Type: typ, Blocking: pol.Blocking, Detail: detail, RaisedAt: w.now}
+	a := Alert{Type: typ, Blocking: blocking, Detail: detail, RaisedAt: w.now}
 	if st.txn != nil {
 		a.TxnID = st.txn.id
 		txn = a.TxnID
@@ -366,7 +382,7 @@ func (l *Lane) raise(w *writer, typ string, d AlertDetail) error {
 	if err := w.begin(); err != nil {
 		return err
 	}
-	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, pol.Blocking, string(detail), w.now.Format(time.RFC3339Nano))
+	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, blocking, string(detail), w.now.Format(time.RFC3339Nano))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kiosk-sco/kiosk/devices"
 )
 
 // Op names a command.
@@ -21,6 +23,11 @@ const (
 	OpHelp     Op = "help"     // the shopper asks for help
 	OpLang     Op = "lang"     // switch the screen's language
 	OpResolve  Op = "resolve"  // staff resolve an alert (never from the shopper API)
+
+	// Device inputs, accepted only from the lane's own drivers.
+	opDeviceStatus Op = "device_status"
+	opBagging      Op = "bagging_weight"
+	opReceipt      Op = "receipt_printed"
 )
 
 // Command is one input to the lane. Which fields matter depends on Op.
@@ -38,6 +45,7 @@ type Command struct {
 	By        string `json:"by,omitempty"`      // OpResolve: staff member
 	IdemKey   string `json:"-"`                 // idempotency key: a retry returns the first result
 	staffOnly bool
+	dev       *devices.Event
 }
 
 // MaxIdemKey bounds an idempotency key.
@@ -78,7 +86,7 @@ func (c *Command) check() error {
 		if len(c.PLU) < 4 || len(c.PLU) > 5 || !digits(c.PLU) {
 			return errorf(KindInvalid, "request.plu", "PLU must be 4 or 5 digits")
 		}
-		if c.WeightG < 1 || c.WeightG > MaxWeightG {
+		if c.WeightG < 0 || c.WeightG > MaxWeightG { // 0: take it from the produce scale
 			return errorf(KindInvalid, "request.weight", "weight must be 1..%d g", MaxWeightG)
 		}
 	case OpLang:
@@ -99,6 +107,10 @@ func (c *Command) check() error {
 		}
 		if c.By == "" || utf8.RuneCountInString(c.By) > 64 || !utf8.ValidString(c.By) || strings.ContainsFunc(c.By, isControl) {
 			return errorf(KindInvalid, "request.by", "say who resolves the alert (1..64 characters)")
+		}
+	case opDeviceStatus, opBagging, opReceipt:
+		if c.dev == nil {
+			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
 		}
 	default:
 		return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 	"github.com/kiosk-sco/kiosk/store"
 )
@@ -72,17 +73,19 @@ func knownLang(s string) bool {
 // Lane is one self-checkout lane. Its state belongs to the goroutine in Run; other
 // goroutines talk to it through Do, View, Subscribe and EventsAfter.
 type Lane struct {
-	cfg  Config
-	id   string
-	db   *store.DB
-	cat  *catalog.DB
-	reqs chan request
-	done chan struct{}
-	view atomic.Pointer[View]
-	hub  hub
-	st   state // owned by Run
-	idem map[string][]byte
-	stmt statements
+	cfg     Config
+	id      string
+	db      *store.DB
+	cat     *catalog.DB
+	reqs    chan request
+	devs    chan devices.Event
+	done    chan struct{}
+	view    atomic.Pointer[View]
+	devView atomic.Pointer[[]DeviceView]
+	hub     hub
+	st      state // owned by Run
+	idem    map[string][]byte
+	stmt    statements
 }
 
 type request struct {
@@ -107,6 +110,7 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 		db:   db,
 		cat:  cat,
 		reqs: make(chan request),
+		devs: make(chan devices.Event, 64),
 		done: make(chan struct{}),
 		idem: map[string][]byte{},
 	}
@@ -149,6 +153,8 @@ func (l *Lane) Run(ctx context.Context) {
 		case r := <-l.reqs:
 			res, err := l.handle(r.ctx, r.cmd)
 			r.reply <- reply{res, err}
+		case ev := <-l.devs:
+			l.handleDevice(ctx, ev)
 		}
 	}
 }
@@ -242,6 +248,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	}
 	l.st = st
 	l.view.Store(view)
+	l.storeDevices(&st)
 	l.hub.publish(Update{Events: w.events, View: view})
 	return res, nil
 }

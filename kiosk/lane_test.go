@@ -85,7 +85,10 @@ func (tl *testLane) do(cmd Command) Result {
 	return res
 }
 
-func (tl *testLane) scan(code string) *View { tl.t.Helper(); return tl.do(Command{Op: OpScan, Code: code}).View }
+func (tl *testLane) scan(code string) *View {
+	tl.t.Helper()
+	return tl.do(Command{Op: OpScan, Code: code}).View
+}
 
 func (tl *testLane) refused(cmd Command, kind Kind, code string) {
 	tl.t.Helper()
@@ -259,7 +262,7 @@ func TestWeighedAndLabelledItems(t *testing.T) {
 		weight int
 	}{
 		{"bananas 1.234 kg", Command{Op: OpWeighed, PLU: bananas, WeightG: 1234}, "2.09", 1234}, // 1.69 × 1.234 = 2.08546
-		{"gouda weight label", Command{Op: OpScan, Code: weightLabel}, "10.13", 785},          // 12.90 × 0.785 = 10.1265
+		{"gouda weight label", Command{Op: OpScan, Code: weightLabel}, "10.13", 785},            // 12.90 × 0.785 = 10.1265
 		{"cake price label", Command{Op: OpScan, Code: priceLabel}, "3.49", 0},
 		{"GS1 DataBar", Command{Op: OpScan, Code: "]e0019001234567890831030012503922" + "00499"}, "", 0},
 	} {
@@ -278,7 +281,8 @@ func TestWeighedAndLabelledItems(t *testing.T) {
 	}
 	tl := newTestLane(t)
 	tl.refused(Command{Op: OpWeighed, PLU: "9999", WeightG: 100}, KindNotFound, "plu.not_found")
-	tl.refused(Command{Op: OpWeighed, PLU: bananas, WeightG: 0}, KindInvalid, "request.weight")
+	tl.refused(Command{Op: OpWeighed, PLU: bananas, WeightG: -1}, KindInvalid, "request.weight")
+	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.no_weight") // no produce scale yet
 	tl.refused(Command{Op: OpScan, Code: gouda}, KindInvalid, "scan.needs_weight")
 	tl.scan(weightLabel)
 	tl.refused(Command{Op: OpQuantity, Line: 1, Qty: 2}, KindInvalid, "line.fixed_qty")

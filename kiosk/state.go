@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 )
 
@@ -16,6 +17,12 @@ type state struct {
 	lang   string
 	txn    *txnState
 	alerts []Alert // open alerts only, oldest first
+
+	// What the devices last said; not journaled except through alerts and
+	// bagging events.
+	devStatus map[devices.Role]devices.Status
+	produceG  int
+	baggingG  int
 }
 
 type txnState struct {

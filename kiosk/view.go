@@ -98,8 +98,20 @@ type Result struct {
 	Replayed bool `json:"replayed,omitempty"`
 }
 
-// Update is what subscribers receive after each commit.
+// Update is what subscribers receive: after each commit the events and the new
+// view; or, with View nil, a Notice that changed nothing on record.
 type Update struct {
 	Events []Event
 	View   *View
+	Notice *Notice
+}
+
+// Notice tells the screen something that is not a change of the lane: a refused
+// device scan ("please scan again") or a new produce-scale weight.
+type Notice struct {
+	Kind    string `json:"kind"` // scan_refused, scale
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	Role    string `json:"role,omitempty"`
+	Grams   int    `json:"grams,omitempty"`
 }

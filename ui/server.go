@@ -91,6 +91,7 @@ func (s *Server) App() *fiber.App {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true, "seq": s.lane.View().Seq}) })
 	app.Get("/api/config", s.config)
 	app.Get("/api/lane", func(c *fiber.Ctx) error { return c.JSON(s.lane.View()) })
+	app.Get("/api/devices", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"devices": s.lane.Devices()}) })
 	app.Post("/api/commands", s.command)
 	app.Get("/api/events", s.events)
 	app.Get("/api/catalog/produce", s.produce)
@@ -259,6 +260,12 @@ func (s *Server) events(c *fiber.Ctx) error {
 				if !ok {
 					return // dropped as too slow, or the lane stopped: the client resumes
 				}
+				if u.View == nil {
+					if u.Notice != nil {
+						writeSSE(w, -1, "notice", u.Notice) // no id: a notice is not a journal position
+					}
+					break
+				}
 				if u.View.Seq <= last {
 					continue
 				}
@@ -278,7 +285,10 @@ func (s *Server) events(c *fiber.Ctx) error {
 
 func writeSSE(w *bufio.Writer, id int64, event string, v any) {
 	b, _ := json.Marshal(v)
-	fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", id, event, b)
+	if id >= 0 {
+		fmt.Fprintf(w, "id: %d\n", id)
+	}
+	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
 }
 
 func (s *Server) produce(c *fiber.Ctx) error {

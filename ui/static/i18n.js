@@ -49,7 +49,7 @@
       "vat.gross": "Gross",
 
       "entry.title": "Type barcode",
-      "entry.placeholder": "Barcode number",
+      "entry.placeholder": "Barcode no.",
       "entry.submit": "Add",
 
       "produce.button": "Fruit & vegetables",
@@ -185,7 +185,7 @@
       "vat.gross": "Brutto",
 
       "entry.title": "Barcode eintippen",
-      "entry.placeholder": "Barcode-Nummer",
+      "entry.placeholder": "Barcode-Nr.",
       "entry.submit": "Hinzufügen",
 
       "produce.button": "Obst & Gemüse",
@@ -321,7 +321,7 @@
       "vat.gross": "Bruto",
 
       "entry.title": "Teclear código de barras",
-      "entry.placeholder": "Número del código de barras",
+      "entry.placeholder": "N.º de código",
       "entry.submit": "Añadir",
 
       "produce.button": "Frutas y verduras",

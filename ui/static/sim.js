@@ -204,10 +204,9 @@
     for (const s of samples) {
       if (!s || typeof s.code !== "string") continue;
       const li = make("li", "sim-sample");
-      li.append(make("span", "sim-label", s.label || ""), make("code", "sim-code", visible(s.code)));
       const actions = make("div", "sim-actions");
-      actions.appendChild(scanButton(s.code));
-      li.appendChild(actions);
+      actions.append(make("code", "sim-code", visible(s.code)), scanButton(s.code));
+      li.append(make("span", "sim-label", s.label || ""), actions);
       frag.appendChild(li);
     }
     el.samples.replaceChildren(frag);

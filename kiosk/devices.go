@@ -1,0 +1,189 @@
+package kiosk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+
+	"github.com/kiosk-sco/kiosk/devices"
+)
+
+// Device hands an event of one of the lane's devices to the lane. Drivers call it
+// from their own goroutines; it waits while the lane works on something else.
+func (l *Lane) Device(ev devices.Event) {
+	select {
+	case l.devs <- ev:
+	case <-l.done:
+	}
+}
+
+// DeviceView is what the lane last heard from one device.
+type DeviceView struct {
+	Role      devices.Role `json:"role"`
+	Connected bool         `json:"connected"`
+	Faults    []string     `json:"faults"`
+	Warnings  []string     `json:"warnings"`
+	Grams     *int         `json:"grams,omitempty"` // scales: last settled weight
+}
+
+// Devices returns the devices the lane has heard from, in role order.
+func (l *Lane) Devices() []DeviceView {
+	if p := l.devView.Load(); p != nil {
+		return *p
+	}
+	return []DeviceView{}
+}
+
+func (l *Lane) storeDevices(s *state) {
+	out := []DeviceView{}
+	for _, role := range slices.Sorted(maps.Keys(s.devStatus)) {
+		st := s.devStatus[role]
+		v := DeviceView{Role: role, Connected: st.Connected, Faults: orEmpty(st.Faults), Warnings: orEmpty(st.Warnings)}
+		switch role {
+		case devices.RoleProduceScale:
+			g := s.produceG
+			v.Grams = &g
+		case devices.RoleBaggingScale:
+			g := s.baggingG
+			v.Grams = &g
+		}
+		out = append(out, v)
+	}
+	l.devView.Store(&out)
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// handleDevice runs one device event on the lane goroutine.
+func (l *Lane) handleDevice(ctx context.Context, ev devices.Event) {
+	var err error
+	switch {
+	case ev.Kind == devices.KindScan && ev.Scan != nil:
+		_, err = l.handle(ctx, Command{Op: OpScan, Code: ev.Scan.Data, Source: "scanner"})
+		var ke *Error
+		if errors.As(err, &ke) && ke.Kind != KindInternal {
+			l.hub.publish(Update{Notice: &Notice{Kind: "scan_refused", Code: ke.Code, Message: ke.Detail, Role: string(ev.Role)}})
+			return
+		}
+	case ev.Kind == devices.KindWeight && ev.Weight != nil && ev.Role == devices.RoleProduceScale:
+		l.st.produceG = ev.Weight.Grams
+		l.ensureDevice(ev.Role)
+		l.storeDevices(&l.st)
+		l.hub.publish(Update{Notice: &Notice{Kind: "scale", Role: string(ev.Role), Grams: ev.Weight.Grams}})
+	case ev.Kind == devices.KindWeight && ev.Weight != nil:
+		_, err = l.handle(ctx, Command{Op: opBagging, dev: &ev})
+	case ev.Kind == devices.KindStatus && ev.Status != nil:
+		_, err = l.handle(ctx, Command{Op: opDeviceStatus, dev: &ev})
+	}
+	if err != nil {
+		l.cfg.Log.Error("lane: device event failed", "lane", l.id, "role", ev.Role, "kind", ev.Kind, "err", err)
+	}
+}
+
+// ensureDevice marks a device that reports weights as connected.
+func (l *Lane) ensureDevice(role devices.Role) {
+	if l.st.devStatus == nil {
+		l.st.devStatus = map[devices.Role]devices.Status{}
+	}
+	if _, ok := l.st.devStatus[role]; !ok {
+		l.st.devStatus[role] = devices.Status{Connected: true}
+	}
+}
+
+// bagging journals a settled change of the bagging-area scale. The bagging rules
+// that compare it with scans come later; the record is what they will learn from.
+func (l *Lane) bagging(w *writer, ev *devices.Event) error {
+	st := w.st
+	g := ev.Weight.Grams
+	delta := g - st.baggingG
+	st.baggingG = g
+	return w.emit("bagging_weight", map[string]int{"grams": g, "delta": delta})
+}
+
+// deviceStatus turns a device's fault set into alerts: a new fault raises one, a
+// fault gone resolves its alert as recovered.
+func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
+	st := w.st
+	role := ev.Role
+	status := *ev.Status
+	if !status.Connected && !status.Has(devices.FaultUnplugged) {
+		status.Faults = append(slices.Clone(status.Faults), devices.FaultUnplugged)
+	}
+	if st.devStatus == nil {
+		st.devStatus = map[devices.Role]devices.Status{}
+	} else {
+		st.devStatus = maps.Clone(st.devStatus)
+	}
+	st.devStatus[role] = status
+	typ := deviceAlertType(role)
+	// Resolve alerts whose fault is gone.
+	kept := st.alerts[:0:0]
+	open := map[string]bool{}
+	for _, a := range st.alerts {
+		var d AlertDetail
+		if isDeviceAlert(a.Type) && json.Unmarshal(a.Detail, &d) == nil && d.Device == string(role) {
+			if !status.Has(d.Fault) {
+				if err := l.closeAlert(w, a, "system", "recovered"); err != nil {
+					return err
+				}
+				continue
+			}
+			open[d.Fault] = true
+		}
+		kept = append(kept, a)
+	}
+	st.alerts = kept
+	raise := func(t, code string) error {
+		if open[code] {
+			return nil
+		}
+		blocking := t == AlertScannerFault && st.txn != nil
+		return l.raiseAs(w, t, AlertDetail{Device: string(role), Fault: code}, blocking)
+	}
+	for _, f := range status.Faults {
+		if err := raise(typ, f); err != nil {
+			return err
+		}
+	}
+	for _, f := range status.Warnings {
+		t := typ
+		if role == devices.RolePrinter {
+			t = AlertPrinterWarning
+		}
+		if err := raise(t, f); err != nil {
+			return err
+		}
+	}
+	if len(w.events) == 0 {
+		// Nothing to record, but the device view changed: keep it.
+		l.st.devStatus = st.devStatus
+		l.storeDevices(&l.st)
+	}
+	return nil
+}
+
+func deviceAlertType(role devices.Role) string {
+	switch role {
+	case devices.RoleScanner:
+		return AlertScannerFault
+	case devices.RolePrinter:
+		return AlertPrinterFault
+	default:
+		return AlertScaleFault
+	}
+}
+
+func isDeviceAlert(typ string) bool {
+	switch typ {
+	case AlertScannerFault, AlertPrinterFault, AlertPrinterWarning, AlertScaleFault:
+		return true
+	}
+	return false
+}

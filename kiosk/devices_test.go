@@ -1,0 +1,118 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/devices"
+)
+
+func (tl *testLane) waitFor(what string, ok func(*View) bool) *View {
+	tl.t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		v := tl.View()
+		if ok(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			tl.t.Fatalf("timed out waiting for %s; view %+v", what, v)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func status(role devices.Role, connected bool, faults, warnings []string) devices.Event {
+	return devices.Event{Role: role, Kind: devices.KindStatus, Status: &devices.Status{Connected: connected, Faults: faults, Warnings: warnings}}
+}
+
+func hasAlert(v *View, typ, fault string) *AlertView {
+	for i, a := range v.Alerts {
+		var d AlertDetail
+		json.Unmarshal(a.Detail, &d)
+		if a.Type == typ && d.Fault == fault {
+			return &v.Alerts[i]
+		}
+	}
+	return nil
+}
+
+func TestScannerEventsAndUnplug(t *testing.T) {
+	tl := newTestLane(t)
+	ch, cancel := tl.Subscribe(16)
+	defer cancel()
+	tl.Device(devices.Event{Role: devices.RoleScanner, Kind: devices.KindScan, Scan: &devices.Scan{Data: "]E0" + milk}})
+	v := tl.waitFor("scanned line", func(v *View) bool { return len(v.Lines) == 1 })
+	if v.Lines[0].GTIN != "0"+milk {
+		t.Fatalf("line %+v", v.Lines[0])
+	}
+	<-ch
+	// A misread from the scanner changes nothing and tells the screen.
+	tl.Device(devices.Event{Role: devices.RoleScanner, Kind: devices.KindScan, Scan: &devices.Scan{Data: "4006381333932"}})
+	u := <-ch
+	if u.View != nil || u.Notice == nil || u.Notice.Code != "scan.check_digit" {
+		t.Fatalf("want a scan_refused notice, got %+v", u)
+	}
+	// Unplugged mid-transaction: blocking; back: resolved by the system.
+	tl.Device(status(devices.RoleScanner, false, nil, nil))
+	v = tl.waitFor("scanner alert", func(v *View) bool { return hasAlert(v, AlertScannerFault, devices.FaultUnplugged) != nil })
+	if !hasAlert(v, AlertScannerFault, devices.FaultUnplugged).Blocking || v.State != StateSuspended {
+		t.Fatalf("scanner unplugged mid-transaction must suspend: %+v", v)
+	}
+	tl.Device(status(devices.RoleScanner, true, nil, nil))
+	v = tl.waitFor("recovery", func(v *View) bool { return len(v.Alerts) == 0 })
+	if v.State != StateShopping {
+		t.Fatalf("state %s", v.State)
+	}
+	var by, how string
+	tl.db.R.QueryRow(`SELECT resolved_by, resolution FROM alerts WHERE type = ?`, AlertScannerFault).Scan(&by, &how)
+	if by != "system" || how != "recovered" {
+		t.Fatalf("resolved by %q as %q", by, how)
+	}
+	tl.journalMatches()
+}
+
+func TestPrinterFaultsBlockPayment(t *testing.T) {
+	tl := newTestLane(t)
+	tl.scan(milk)
+	tl.Device(status(devices.RolePrinter, true, []string{devices.FaultPaperEnd}, []string{devices.WarnPaperNearEnd}))
+	v := tl.waitFor("printer alerts", func(v *View) bool { return len(v.Alerts) == 2 })
+	if hasAlert(v, AlertPrinterFault, devices.FaultPaperEnd) == nil || hasAlert(v, AlertPrinterWarning, devices.WarnPaperNearEnd) == nil || v.State != StateShopping {
+		t.Fatalf("alerts %+v state %s", v.Alerts, v.State)
+	}
+	tl.refused(Command{Op: OpCheckout}, KindState, "checkout.printer_fault")
+	// The same status again raises nothing new.
+	seq := v.Seq
+	tl.Device(status(devices.RolePrinter, true, []string{devices.FaultPaperEnd}, []string{devices.WarnPaperNearEnd}))
+	tl.Device(status(devices.RolePrinter, true, nil, []string{devices.WarnPaperNearEnd})) // paper in, still low
+	v = tl.waitFor("paper end cleared", func(v *View) bool { return len(v.Alerts) == 1 })
+	if v.Seq != seq+1 {
+		t.Fatalf("seq %d, want %d (one resolve event)", v.Seq, seq+1)
+	}
+	if v = tl.do(Command{Op: OpCheckout}).View; v.State != StateReadyToPay {
+		t.Fatalf("checkout with only a warning open: %s", v.State)
+	}
+	if devs := tl.Devices(); len(devs) != 1 || devs[0].Role != devices.RolePrinter || len(devs[0].Warnings) != 1 {
+		t.Fatalf("devices %+v", devs)
+	}
+}
+
+func TestScalesReachTheLane(t *testing.T) {
+	tl := newTestLane(t)
+	tl.Device(devices.Event{Role: devices.RoleProduceScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: 1234}})
+	deadline := time.Now().Add(3 * time.Second)
+	for len(tl.Devices()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	v := tl.do(Command{Op: OpWeighed, PLU: bananas}).View // weight from the scale
+	if v.Lines[0].WeightG != 1234 || v.Lines[0].Amount != "2.09" {
+		t.Fatalf("line %+v", v.Lines[0])
+	}
+	tl.Device(devices.Event{Role: devices.RoleBaggingScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: 1240}})
+	v = tl.waitFor("bagging event", func(v *View) bool { return v.Seq == 3 })
+	evs, _ := tl.EventsAfter(t.Context(), 2, 10)
+	if len(evs) != 1 || evs[0].Type != "bagging_weight" || string(evs[0].Body) != `{"delta":1240,"grams":1240}` {
+		t.Fatalf("events %+v", evs)
+	}
+}
