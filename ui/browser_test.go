@@ -100,7 +100,10 @@ type browserTab struct {
 func newBrowserTab(t *testing.T, ctx context.Context, name, artifacts string) *browserTab {
 	t.Helper()
 	tb := &browserTab{t: t, ctx: ctx, name: name, artifacts: artifacts}
-	msgs := chromedp.Console(ctx) // starts the browser and the tab; subscribes now
+	// A failure screenshot of an earlier run would mislead.
+	os.Remove(filepath.Join(artifacts, name+"-failed.png"))
+	// Console subscribes at once, and its first use starts the browser (or opens the tab).
+	msgs := chromedp.Console(ctx)
 	go func() {
 		for m, err := range msgs {
 			if err != nil {
@@ -116,8 +119,6 @@ func newBrowserTab(t *testing.T, ctx context.Context, name, artifacts string) *b
 
 func (tb *browserTab) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	t0 := time.Now()
-	defer func() { tb.t.Logf("TIMING %s %v", step, time.Since(t0)) }()
 	if err := chromedp.Do(tb.ctx, actions...); err != nil {
 		tb.fail(step, err)
 	}
@@ -126,8 +127,6 @@ func (tb *browserTab) do(step string, actions ...chromedp.Action[chromedp.Void])
 // waitFor polls the JavaScript predicate expr until it is truthy.
 func (tb *browserTab) waitFor(step, expr string) {
 	tb.t.Helper()
-	t0 := time.Now()
-	defer func() { tb.t.Logf("TIMING %s %v", step, time.Since(t0)) }()
 	_, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void](expr,
 		chromedp.WithPollingInterval(pollEvery), // not "raf": a background tab draws no frames
 		chromedp.WithPollingTimeout(waitTimeout)))
@@ -144,6 +143,12 @@ func (tb *browserTab) fail(step string, err error) {
 	var state string
 	if raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](snapshotJS)); err == nil {
 		state = string(raw)
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			if b, err := json.Marshal(v); err == nil {
+				state = string(b) // readable: € stays €
+			}
+		}
 	}
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		path := filepath.Join(tb.artifacts, tb.name+"-failed.png")
@@ -192,7 +197,6 @@ func (tb *browserTab) screenshot(file string, full bool) {
 		tb.fail("screenshot "+file, err)
 	}
 	path := filepath.Join(tb.artifacts, file)
-	tb.t.Logf("TIMING shot")
 	if err := writeFileAtomic(path, png); err != nil {
 		tb.t.Fatal(err)
 	}
@@ -283,8 +287,6 @@ func TestShopperScreenInBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	defer cancel()
-	T0 := time.Now()
-	defer func() { t.Logf("TIMING after close %v", time.Since(T0)) }()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
 		chromedp.UserDataDir(t.TempDir()),
@@ -304,7 +306,6 @@ func TestShopperScreenInBrowser(t *testing.T) {
 
 	// 1. The shopper screen comes up and follows the lane.
 	shop := newBrowserTab(t, browserCtx, "shopper", artifacts)
-	t.Logf("TIMING browser up %v", time.Since(T0))
 	if err := chromedp.Do(browserCtx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -423,7 +424,6 @@ func TestShopperScreenInBrowser(t *testing.T) {
 		t.Errorf("lane after /sim: %+v", v.Lines)
 	}
 
-	t.Logf("TIMING end %v", time.Since(T0))
 	shop.checkConsole()
 	sim.checkConsole()
 	if t.Failed() {

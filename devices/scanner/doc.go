@@ -23,16 +23,18 @@
 // # Recommended scanner configuration
 //
 // The same for Datalogic and Honeywell handhelds and presentation scanners (the
-// programming labels are in each model's manual; these are settings, not codes):
+// programming labels are in each model's manual; these are settings, not codes,
+// and a suggestion rather than a sourced fact):
 //
 //   - interface: RS-232 standard (or USB-COM / USB-CDC serial), never USB keyboard
 //     (HID wedge): a barcode may carry control characters that would "type"
 //     hotkeys into the kiosk browser;
 //   - 9600 baud, 8 data bits, no parity, 1 stop bit; handshaking/flow control off;
 //   - no prefix other than the AIM identifier; suffix/terminator CR LF;
-//   - AIM symbology identifier transmitted as prefix (Datalogic "label ID: AIM",
-//     Honeywell "AIM ID prefix"), then set Config.RequireAIM so that anything
-//     without one — e.g. a scanner reset to factory defaults — is refused;
+//   - AIM symbology identifier transmitted as prefix (its menu name differs per
+//     vendor and model: "AIM ID", "label ID", "code ID"), then set
+//     Config.RequireAIM so that anything without one — e.g. a scanner reset to
+//     factory defaults — is refused;
 //   - the scanner's own same-code delay may stay on; this driver drops doubles too.
 //
 // # Framing rules
