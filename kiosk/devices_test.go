@@ -110,7 +110,7 @@ func TestScalesReachTheLane(t *testing.T) {
 		t.Fatalf("line %+v", v.Lines[0])
 	}
 	tl.Device(devices.Event{Role: devices.RoleBaggingScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: 1240}})
-	v = tl.waitFor("bagging event", func(v *View) bool { return v.Seq == 3 })
+	tl.waitFor("bagging event", func(v *View) bool { return v.Seq == 3 })
 	evs, _ := tl.EventsAfter(t.Context(), 2, 10)
 	if len(evs) != 1 || evs[0].Type != "bagging_weight" || string(evs[0].Body) != `{"delta":1240,"grams":1240}` {
 		t.Fatalf("events %+v", evs)
