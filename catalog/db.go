@@ -130,6 +130,10 @@ type ImportResult struct {
 	Imported bool
 }
 
+// ImportCacheKiB is the SQLite page cache an import may use (256 MiB): enough to
+// hold the B-trees of a 1,000,000-product catalog.
+const ImportCacheKiB = 256 << 10
+
 // ErrInvalidRows reports an import refused because of bad rows; nothing changed.
 var ErrInvalidRows = errors.New("catalog: import refused: the file has invalid rows")
 
@@ -147,6 +151,13 @@ func (c *DB) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Import
 	if opt.Rates == nil {
 		opt.Rates = DefaultVATRates()
 	}
+	// Rows arrive in file order, not key order: a big page cache keeps the
+	// random B-tree inserts in memory until the commit. The writer is one
+	// connection, so the setting is ours until we put it back.
+	if _, err := c.db.W.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, -ImportCacheKiB)); err != nil {
+		return res, err
+	}
+	defer c.db.W.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
 	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
 		if opt.Replace {
 			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_seen (gtin TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM import_seen`); err != nil {

@@ -64,7 +64,7 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 	case opBagging:
 		return l.bagging(w, cmd.dev)
 	case opReceipt:
-		return w.emit("receipt_printed", cmd.dev.Scan)
+		return w.emit("receipt_printed", cmd.note)
 	}
 	return errorf(KindInvalid, "request.op", "unknown command %q", cmd.Op)
 }

@@ -45,7 +45,8 @@ type Command struct {
 	By        string `json:"by,omitempty"`      // OpResolve: staff member
 	IdemKey   string `json:"-"`                 // idempotency key: a retry returns the first result
 	staffOnly bool
-	dev       *devices.Event
+	dev       *devices.Event // device inputs
+	note      map[string]any // opReceipt: what was printed
 }
 
 // MaxIdemKey bounds an idempotency key.
@@ -109,7 +110,7 @@ func (c *Command) check() error {
 			return errorf(KindInvalid, "request.by", "say who resolves the alert (1..64 characters)")
 		}
 	case opDeviceStatus, opBagging, opReceipt:
-		if c.dev == nil {
+		if c.dev == nil && c.note == nil {
 			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
 		}
 	default:

@@ -26,6 +26,7 @@ type Config struct {
 	Lang     string // default screen language
 	Rates    catalog.VATRates
 	Decode   catalog.DecodeOptions
+	Receipt  ReceiptConfig
 	Now      func() time.Time
 	Log      *slog.Logger
 }
@@ -51,6 +52,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Rates == nil {
 		c.Rates = catalog.DefaultVATRates()
+	}
+	if c.Receipt.WidthMM == 0 {
+		c.Receipt.WidthMM = 80
+	}
+	if len(c.Receipt.Header) == 0 {
+		c.Receipt.Header = []string{"kiosk demo store", "Store " + c.Store + " / Lane " + c.Lane}
 	}
 	if c.Now == nil {
 		c.Now = time.Now
