@@ -122,9 +122,10 @@ type reply struct {
 // port fails, or Config.Misses polls in a row get no valid reply (ErrNoReply); it
 // has the shape of a serialport.Session. It reports Connected true with the
 // first valid reply. One goroutine reads and frames replies while this one polls,
-// so a late reply is never mistaken for the answer to the next poll. Session
-// closes rw before it returns, so that reader has ended; Close must tolerate a
-// second call, as serialport.Port's does.
+// so every reply — late or unsolicited ones included — is handled when it
+// arrives, not when the next poll is answered. Session closes rw before it
+// returns, so that reader has ended; Close must tolerate a second call, as
+// serialport.Port's does.
 func (d *Driver) Session(ctx context.Context, rw io.ReadWriteCloser) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return errors.New("scale: a session is already running")

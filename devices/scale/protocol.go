@@ -111,6 +111,3 @@ func (d *decoder) consume(n int) {
 
 // buffered returns the bytes held for an incomplete reply.
 func (d *decoder) buffered() int { return len(d.buf) }
-
-// reset drops what is buffered.
-func (d *decoder) reset() { d.buf = d.buf[:0] }

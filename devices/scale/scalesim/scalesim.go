@@ -4,7 +4,9 @@ package scalesim
 
 import (
 	"math"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/kiosk-sco/kiosk/devices/scale"
@@ -41,8 +43,9 @@ type Sim struct {
 	drift     float64   // drift accumulated until driftAt
 	driftAt   time.Time
 
-	done chan struct{}
-	wg   sync.WaitGroup
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
 }
 
 // New starts a simulated scale whose port the driver opens at link (a symlink
@@ -144,8 +147,9 @@ func (s *Sim) reading(now time.Time) scale.Reading {
 	return r
 }
 
-// zeroNow handles "Z".
-func (s *Sim) zeroNow() {
+// Zero does what "Z" or the zero key does: the weight shown becomes zero, unless
+// the load moves, is over capacity or lies outside the zero-capture range.
+func (s *Sim) Zero() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opt.Now()
@@ -158,28 +162,43 @@ func (s *Sim) zeroNow() {
 }
 
 // Unplug pulls the cable: the path disappears and the driver's port hangs up.
-func (s *Sim) Unplug() { s.port.Unplug() }
+func (s *Sim) Unplug() { s.pull(s.port.Unplug) }
 
 // Replug puts the cable back, on a new pseudo-terminal behind the same path.
 func (s *Sim) Replug() error { return s.port.Replug() }
 
-// Close unplugs for good and stops the simulator.
+// Close unplugs for good and stops the simulator; a second Close is a no-op.
 func (s *Sim) Close() error {
-	select {
-	case <-s.done:
-		return nil
-	default:
-	}
-	close(s.done)
-	s.port.Close()
-	s.wg.Wait()
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.pull(func() { s.port.Close() })
+		s.wg.Wait()
+	})
 	return nil
+}
+
+// pull runs unplug and wakes serve from its read of the old master. The master
+// of a pty is a blocking file: closing it while serve reads defers the real
+// close — and the hang-up the driver should see — until that read returns, which
+// a byte written on the slave side makes it do. The byte is no command.
+func (s *Sim) pull(unplug func()) {
+	f, err := os.OpenFile(s.port.Path(), os.O_WRONLY|syscall.O_NOCTTY, 0)
+	unplug()
+	if err == nil {
+		f.Write([]byte{0})
+		f.Close()
+	}
 }
 
 // serve answers commands on whichever pseudo-terminal is plugged in.
 func (s *Sim) serve() {
 	buf := make([]byte, 64)
 	for {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
 		m, gen := s.port.Master()
 		if m == nil {
 			if !s.sleep() {
@@ -193,7 +212,7 @@ func (s *Sim) serve() {
 			case 'W':
 				m.Write(scale.SASI{}.Reply(s.Reading()))
 			case 'Z':
-				s.zeroNow()
+				s.Zero()
 			}
 		}
 		if err != nil { // unplugged (or closed): wait for the next cable
