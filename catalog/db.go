@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -19,10 +20,24 @@ var ErrNotFound = errors.New("catalog: not found")
 // DB is the catalog kept in the kiosk's SQLite file.
 type DB struct {
 	db *store.DB
+
+	prep          sync.Once
+	prepErr       error
+	byGTIN, byPLU *sql.Stmt // prepared once on the read pool: lookups are on the scan path
 }
 
 // NewDB returns the catalog stored in db.
 func NewDB(db *store.DB) *DB { return &DB{db: db} }
+
+func (c *DB) prepared(ctx context.Context) error {
+	c.prep.Do(func() {
+		if c.byGTIN, c.prepErr = c.db.R.PrepareContext(ctx, `SELECT `+productColumns+` FROM products WHERE gtin = ?`); c.prepErr != nil {
+			return
+		}
+		c.byPLU, c.prepErr = c.db.R.PrepareContext(ctx, `SELECT `+productColumns+` FROM products WHERE plu = ?`)
+	})
+	return c.prepErr
+}
 
 const productColumns = `gtin, plu, name_en, name_de, name_es, price_minor, sold_by, vat_class, min_age, weight_g, tolerance_g, category`
 
@@ -42,7 +57,10 @@ func scanProduct(row scanner) (Product, error) {
 
 // ByGTIN returns the product with the given GTIN-14.
 func (c *DB) ByGTIN(ctx context.Context, gtin14 string) (Product, error) {
-	p, err := scanProduct(c.db.R.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE gtin = ?`, gtin14))
+	if err := c.prepared(ctx); err != nil {
+		return Product{}, err
+	}
+	p, err := scanProduct(c.byGTIN.QueryRowContext(ctx, gtin14))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w: GTIN %s", ErrNotFound, gtin14)
 	}
@@ -51,7 +69,10 @@ func (c *DB) ByGTIN(ctx context.Context, gtin14 string) (Product, error) {
 
 // ByPLU returns the product with the given price look-up code.
 func (c *DB) ByPLU(ctx context.Context, plu string) (Product, error) {
-	p, err := scanProduct(c.db.R.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE plu = ?`, plu))
+	if err := c.prepared(ctx); err != nil {
+		return Product{}, err
+	}
+	p, err := scanProduct(c.byPLU.QueryRowContext(ctx, plu))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w: PLU %s", ErrNotFound, plu)
 	}

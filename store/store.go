@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	_ "github.com/glebarez/go-sqlite" // registers the "sqlite" driver (pure Go)
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, cached prepared statements)
 )
 
 // MinSQLiteVersion is the oldest SQLite the kiosk runs on (3.45: JSON functions,
