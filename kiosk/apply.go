@@ -64,6 +64,9 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 	case opBagging:
 		return l.bagging(w, cmd.dev)
 	case opReceipt:
+		if cmd.note["testPage"] == true {
+			return w.emit("test_page_printed", cmd.note)
+		}
 		return w.emit("receipt_printed", cmd.note)
 	}
 	return errorf(KindInvalid, "request.op", "unknown command %q", cmd.Op)

@@ -104,6 +104,9 @@ func (l *Lane) bagging(w *writer, ev *devices.Event) error {
 	g := ev.Weight.Grams
 	delta := g - st.baggingG
 	st.baggingG = g
+	if delta == 0 {
+		return nil // the scale's first report after a (re)connect, unchanged
+	}
 	return w.emit("bagging_weight", map[string]int{"grams": g, "delta": delta})
 }
 

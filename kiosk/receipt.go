@@ -25,11 +25,11 @@ type Printer interface {
 
 // ReceiptConfig is what a receipt says besides the basket.
 type ReceiptConfig struct {
-	Header  []string // store name, address, VAT id
-	Footer  []string
-	URL     string // QR code target; "{txn}" is replaced by the transaction id
-	WidthMM int    // 58 or 80
-	Native  bool   // let the printer draw barcodes (GS k / GS ( k) instead of rasters
+	Header  []string `json:"header"` // store name, address, VAT id
+	Footer  []string `json:"footer"`
+	URL     string   `json:"url"`     // QR code target; "{txn}" is replaced by the transaction id
+	WidthMM int      `json:"widthMm"` // 58 or 80
+	Native  bool     `json:"native"`  // let the printer draw barcodes (GS k / GS ( k) instead of rasters
 }
 
 // LastTxnID returns the open transaction, or else the one that ended last.
@@ -133,5 +133,26 @@ func (l *Lane) PrintReceipt(ctx context.Context, p Printer, txnID, by string) er
 		return &Error{Kind: KindState, Code: "printer.refused", Detail: fmt.Sprintf("receipt %s not printed", txnID), Err: err}
 	}
 	_, err = l.do(ctx, Command{Op: opReceipt, note: map[string]any{"txn": txnID, "by": by, "lines": len(r.Lines), "total": r.Total}})
+	return err
+}
+
+// PrintTestPage prints a page that shows staff the printer works: the code page
+// (umlauts, €, ñ), sizes, a Code 128 and a QR code, and the cut.
+func (l *Lane) PrintTestPage(ctx context.Context, p Printer, by string) error {
+	if p == nil {
+		return errorf(KindState, "printer.none", "this lane has no receipt printer")
+	}
+	dots := escpos.DotsFor(l.cfg.Receipt.WidthMM)
+	b := escpos.NewBuilder(dots).Init().CodePage().Align(escpos.AlignCenter).DoubleSize(true).Line("TEST PAGE").DoubleSize(false).
+		Line("lane "+l.id).Line(l.cfg.Now().Format("2006-01-02 15:04:05")).Feed(1).
+		Line("äöü ÄÖÜ ß € · ñ Ñ ¿ ¡ é è").Bold(true).Line("bold").Bold(false).Feed(1).
+		Code128Raster("0123456789", 2).Feed(1).QRRaster("kiosk test page "+l.id, 4).Feed(3).Cut(true)
+	if err := b.Err(); err != nil {
+		return err
+	}
+	if err := p.Print(ctx, b.Bytes()); err != nil {
+		return &Error{Kind: KindState, Code: "printer.refused", Detail: "test page not printed", Err: err}
+	}
+	_, err := l.do(ctx, Command{Op: opReceipt, note: map[string]any{"testPage": true, "by": by}})
 	return err
 }

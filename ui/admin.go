@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
 // AdminApp is the staff control API for the kiosk's own command line. Serve it on
@@ -32,6 +34,37 @@ func (s *Server) AdminApp() *fiber.App {
 			return replyError(c, err)
 		}
 		return c.JSON(res)
+	})
+	app.Get("/devices", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"devices": s.lane.Devices()}) })
+	app.Post("/printer/:job", func(c *fiber.Ctx) error {
+		var body struct {
+			Txn string `json:"txn"`
+			By  string `json:"by"`
+		}
+		if len(c.Body()) > 0 {
+			if err := c.BodyParser(&body); err != nil {
+				return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
+			}
+		}
+		var printer kiosk.Printer
+		if s.opt.Rig != nil && s.opt.Rig.Printer != nil {
+			printer = s.opt.Rig.Printer
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		var err error
+		switch c.Params("job") {
+		case "test":
+			err = s.lane.PrintTestPage(ctx, printer, body.By)
+		case "reprint":
+			err = s.lane.PrintReceipt(ctx, printer, body.Txn, body.By)
+		default:
+			return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "http.404", "print test or reprint"))
+		}
+		if err != nil {
+			return replyError(c, err)
+		}
+		return c.JSON(fiber.Map{"ok": true, "view": s.lane.View()})
 	})
 	return app
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/kiosk-sco/kiosk/kiosk"
@@ -39,7 +40,7 @@ func FuzzDecodeCommand(f *testing.F) {
 			t.Fatal(err)
 		}
 		again, err := DecodeCommand(b)
-		if err != nil || again != cmd {
+		if err != nil || !reflect.DeepEqual(again, cmd) {
 			t.Fatalf("round trip: %+v -> %s -> %+v (%v)", cmd, b, again, err)
 		}
 	})

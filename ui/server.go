@@ -21,6 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices/rig"
 	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
@@ -31,7 +32,9 @@ var staticFS embed.FS
 type Options struct {
 	Demo          bool // serve /sim and its API
 	KeyboardWedge bool // let the page read a keyboard-mode scanner
-	Log           *slog.Logger
+	// Rig is the lane's devices; with simulators, /sim drives them.
+	Rig *rig.Rig
+	Log *slog.Logger
 }
 
 // Server serves one lane.
@@ -86,6 +89,9 @@ func (s *Server) App() *fiber.App {
 	if s.opt.Demo {
 		app.Get("/sim", s.page(static, "sim.html"))
 		app.Get("/api/sim/items", s.simItems)
+		app.Post("/api/sim/device", s.simDevice)
+		app.Get("/api/sim/receipt.png", s.simReceipt)
+		app.Post("/api/sim/print", s.simPrint)
 	}
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: 300}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true, "seq": s.lane.View().Seq}) })

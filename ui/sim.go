@@ -1,11 +1,18 @@
 package ui
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
+
+	"github.com/kiosk-sco/kiosk/devices/rig"
 
 	"github.com/kiosk-sco/kiosk/catalog"
 )
@@ -74,4 +81,58 @@ func (s *Server) labelSamples(items []itemJSON) []sample {
 		}
 	}
 	return out
+}
+
+func (s *Server) sims() *rig.Sims {
+	if s.opt.Rig == nil {
+		return nil
+	}
+	return s.opt.Rig.Sims
+}
+
+// simDevice injects an input or a fault into a simulated device.
+func (s *Server) simDevice(c *fiber.Ctx) error {
+	var a rig.Action
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&a); err != nil {
+		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", "bad JSON: "+err.Error()))
+	}
+	if err := s.sims().Apply(a); err != nil {
+		status := fiber.StatusBadRequest
+		if errors.Is(err, rig.ErrNoSim) {
+			status = fiber.StatusNotFound
+		}
+		return c.Status(status).JSON(errorBody("invalid", "sim.action", err.Error()))
+	}
+	return c.JSON(fiber.Map{"ok": true, "devices": s.lane.Devices()})
+}
+
+// simReceipt shows the last receipt the simulated printer cut, as a picture.
+func (s *Server) simReceipt(c *fiber.Ctx) error {
+	sims := s.sims()
+	if sims == nil || sims.Printer == nil {
+		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "sim.no_printer", "no simulated printer"))
+	}
+	png, err := sims.Printer.LastPNG()
+	if err != nil || len(png) == 0 {
+		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "sim.no_receipt", "nothing printed yet"))
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(png)
+}
+
+// simPrint prints the last basket on the lane's printer (demo: the staff CLI does
+// this in a store).
+func (s *Server) simPrint(c *fiber.Ctx) error {
+	if s.opt.Rig == nil || s.opt.Rig.Printer == nil {
+		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "printer.none", "no printer"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.lane.PrintReceipt(ctx, s.opt.Rig.Printer, "", "sim"); err != nil {
+		return replyError(c, err)
+	}
+	return c.JSON(fiber.Map{"ok": true})
 }

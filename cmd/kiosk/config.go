@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices/rig"
 	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
@@ -28,6 +29,10 @@ type Config struct {
 	RCN           []catalog.RCNLayout `json:"rcnLayouts"` // custom layouts, replace the preset
 	KeyboardWedge bool                `json:"keyboardWedge"`
 	Demo          *bool               `json:"demo"`
+	// Devices are the lane's serial devices; without this section the kiosk
+	// runs every device on a simulator.
+	Devices *rig.Config         `json:"devices"`
+	Receipt kiosk.ReceiptConfig `json:"receipt"`
 }
 
 func defaultConfig() Config {
@@ -136,7 +141,7 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 	if err != nil {
 		return kiosk.Config{}, err
 	}
-	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec}, nil
+	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: c.Receipt}, nil
 }
 
 // socketPath is where a running server listens for the staff command line.

@@ -21,6 +21,8 @@ Usage:
   kiosk catalog export [flags] [-o FILE]    write the catalog as CSV
   kiosk alert list [flags]                  show the lane's open alerts
   kiosk alert resolve [flags] ID            resolve an alert as staff
+  kiosk printer test [flags]                print a test page on the lane's printer
+  kiosk printer reprint [flags] [-txn ID]   reprint the last (or a given) basket
   kiosk version
 
 Run "kiosk COMMAND -h" for the flags of a command.
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return catalogCmd(ctx, args[1:], stdout, stderr)
 	case "alert":
 		return alertCmd(ctx, args[1:], stdout, stderr)
+	case "printer":
+		return printerCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kiosk", version)
 		return nil

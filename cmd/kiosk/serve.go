@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices/rig"
 	"github.com/kiosk-sco/kiosk/kiosk"
 	"github.com/kiosk-sco/kiosk/store"
 	"github.com/kiosk-sco/kiosk/ui"
@@ -82,7 +83,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go lane.Run(laneCtx)
 	defer func() { stopLane(); <-lane.Done() }()
 
-	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Log: log})
+	devCtx, stopDevices := context.WithCancel(context.Background())
+	var devs *rig.Rig
+	if cfg.Devices == nil {
+		devs, err = rig.StartSimulated(devCtx, filepath.Join(filepath.Dir(cfg.DB), "sim"), lane.Device, rig.Options{Log: log})
+	} else {
+		devs, err = rig.Start(devCtx, *cfg.Devices, lane.Device, rig.Options{Log: log})
+	}
+	if err != nil {
+		stopDevices()
+		return err
+	}
+	defer func() { stopDevices(); devs.Wait() }()
+
+	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Rig: devs, Log: log})
 	app := srv.App()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -109,6 +123,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  simulated devices: http://%s/sim\n", ln.Addr())
 	}
 	fmt.Fprintf(stdout, "  staff CLI socket:  %s (kiosk alert list --db %s)\n", sock, cfg.DB)
+	if devs.Sims != nil {
+		fmt.Fprintf(stdout, "  devices:           simulated, ports in %s\n", devs.Sims.Dir)
+	}
 
 	select {
 	case <-ctx.Done():
