@@ -101,6 +101,7 @@ func (s *Server) App() *fiber.App {
 	app.Post("/api/commands", s.command)
 	app.Get("/api/events", s.events)
 	app.Get("/api/catalog/produce", s.produce)
+	app.Get("/receipts/:txn.png", s.receiptPNG)
 	app.Use(func(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "http.404", "no such page: "+c.Path()))
 	})

@@ -285,3 +285,25 @@ func httptestRequest(method, path string) *http.Request {
 	req, _ := http.NewRequest(method, "http://kiosk"+path, nil)
 	return req
 }
+
+func TestReceiptPreview(t *testing.T) {
+	ts := newTestServer(t)
+	if resp, _ := http.Get(ts.url + "/receipts/last.png"); resp.StatusCode != 404 {
+		t.Fatalf("no basket yet: status %d", resp.StatusCode)
+	}
+	ts.post(t, `{"op":"scan","code":"`+milk+`"}`, "", "application/json")
+	for _, path := range []string{"/receipts/last.png", "/receipts/" + ts.lane.View().Txn.ID + ".png"} {
+		resp, err := http.Get(ts.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(string(b), "\x89PNG") {
+			t.Fatalf("%s: %d %s %.40q", path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
+	if resp, _ := http.Get(ts.url + "/receipts/12ab.png"); resp.StatusCode != 400 {
+		t.Fatalf("bad id: %d", resp.StatusCode)
+	}
+}

@@ -17,19 +17,24 @@ import (
 	"github.com/kiosk-sco/kiosk/catalog"
 )
 
+// sample is a label to scan on /sim. Label is English; Kind, Names and Value let
+// the page say it in the shopper's language.
 type sample struct {
-	Label string `json:"label"`
-	Code  string `json:"code"`
+	Label string         `json:"label"`
+	Code  string         `json:"code"`
+	Kind  string         `json:"kind"` // weight_label, price_label, count_label, databar, misread_check, misread_noise, misread_short, unknown_item
+	Names *catalog.Names `json:"names,omitempty"`
+	Value string         `json:"value,omitempty"` // kg or price shown on the label
 }
 
 // simSamples are labels a demo user can "scan" beside the catalog's own codes:
 // the GS1 examples of PROTOCOLS.md and typical misreads.
 var simSamples = []sample{
-	{"GS1 DataBar: 1.250 kg for 4.99 (fresh food)", "]e0019001234567890831030012503922" + "00499"},
-	{"Misread: bad check digit", "4006381333932"},
-	{"Misread: scanner noise", "40063\x1b[A"},
-	{"Misread: too short", "12345"},
-	{"Unknown item (valid EAN-13 not in the catalog)", "5901234123457"},
+	{Label: "GS1 DataBar: 1.250 kg for 4.99 (fresh food)", Code: "]e0019001234567890831030012503922" + "00499", Kind: "databar", Value: "1.250 kg / 4.99"},
+	{Label: "Misread: bad check digit", Code: "4006381333932", Kind: "misread_check"},
+	{Label: "Misread: scanner noise", Code: "40063\x1b[A", Kind: "misread_noise"},
+	{Label: "Misread: too short", Code: "12345", Kind: "misread_short"},
+	{Label: "Unknown item (valid EAN-13 not in the catalog)", Code: "5901234123457", Kind: "unknown_item"},
 }
 
 func (s *Server) simItems(c *fiber.Ctx) error {
@@ -57,17 +62,20 @@ func (s *Server) labelSamples(items []itemJSON) []sample {
 				continue
 			}
 			var value int64
-			var label string
+			var label, shown string
 			switch l.Measure {
 			case "weight":
 				value = int64(350 + (i*137)%900) // grams at 3 decimals
-				label = fmt.Sprintf("%s, weight label %.3f kg", it.Names.EN, float64(value)/1000)
+				shown = decimal.New(value, -3).StringFixed(3) + " kg"
+				label = fmt.Sprintf("%s, weight label %s", it.Names.EN, shown)
 			case "price":
 				p, _ := decimal.NewFromString(it.Price)
 				value = p.Shift(2).IntPart()
+				shown = it.Price
 				label = fmt.Sprintf("%s, price label %s", it.Names.EN, it.Price)
 			default:
 				value = 2
+				shown = "2"
 				label = fmt.Sprintf("%s, count label 2", it.Names.EN)
 			}
 			if l.Decimals != 3 && l.Measure == "weight" || l.Decimals != 2 && l.Measure == "price" {
@@ -75,7 +83,8 @@ func (s *Server) labelSamples(items []itemJSON) []sample {
 			}
 			code, err := l.Build(g13[:l.ItemDigits], value)
 			if err == nil {
-				out = append(out, sample{Label: label, Code: code})
+				names := it.Names
+				out = append(out, sample{Label: label, Code: code, Kind: l.Measure + "_label", Names: &names, Value: shown})
 			}
 			break
 		}

@@ -56,6 +56,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	lcfg.Log = log
+	if lcfg.Receipt.URL == "" {
+		lcfg.Receipt.URL = "http://" + cfg.Addr + "/receipts/{txn}.png"
+	}
 
 	unlock, err := lockFile(cfg.DB + ".lock")
 	if err != nil {
