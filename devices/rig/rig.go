@@ -176,6 +176,14 @@ func Start(ctx context.Context, cfg Config, sink devices.Sink, opt Options) (*Ri
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
+	// A driver that stops because ctx ended may still report its port closing:
+	// that is a shutdown, not an unplug, so nothing reaches the sink after ctx.
+	deliver := sink
+	sink = func(ev devices.Event) {
+		if ctx.Err() == nil {
+			deliver(ev)
+		}
+	}
 	r := &Rig{}
 	type starter func()
 	var run []starter
