@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -167,6 +168,13 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 	}
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true // FieldsPerRecord 0: the header sets the field count.
+	// Spreadsheets in Germany, Spain and most of Europe save "CSV" with
+	// semicolons and decimal commas: read those as they are.
+	decimalComma := false
+	if semicolonHeader(br) {
+		cr.Comma = ';'
+		decimalComma = true
+	}
 	offset := func() int64 { return bom + cr.InputOffset() }
 
 	rec, err := cr.Read()
@@ -235,7 +243,7 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 		line, _ := cr.FieldPos(0)
 
 		var p Product
-		p, rowErrs = parseRow(&ix, rec, rates, false, rowErrs[:0])
+		p, rowErrs = parseRow(&ix, rec, rates, false, decimalComma, rowErrs[:0])
 		if p.GTIN != "" {
 			k := gtinKey(p.GTIN)
 			if first, ok := firstGTIN[k]; ok {
@@ -300,7 +308,7 @@ func WriteCSV(w io.Writer, next func() (Product, bool, error)) error {
 		}
 		formatRow(rec, p)
 		var back Product
-		back, rowErrs = parseRow(&ix, rec, nil, true, rowErrs[:0])
+		back, rowErrs = parseRow(&ix, rec, nil, true, false, rowErrs[:0])
 		if len(rowErrs) > 0 {
 			e := rowErrs[0]
 			return fmt.Errorf("catalog: writing CSV: product %s: %s %q: %s", p, e.Column, e.Value, e.Reason)
@@ -366,10 +374,6 @@ func parseHeader(rec []string) (colIndex, []RowError) {
 		ix[i] = -1
 	}
 	var errs []RowError
-	if len(rec) == 1 && strings.Contains(rec[0], ";") {
-		return ix, []RowError{{Line: 1, Value: rec[0],
-			Reason: "the header has semicolons: the file must be comma separated (save as \"CSV UTF-8, comma delimited\")"}}
-	}
 	var unknown []string
 	for i, f := range rec {
 		name := strings.ToLower(strings.TrimSpace(f))
@@ -427,13 +431,13 @@ func ParseRow(header map[string]int, rec []string, rates VATRates) (Product, []R
 		}
 		ix[col] = i
 	}
-	return parseRow(&ix, rec, rates, false, nil)
+	return parseRow(&ix, rec, rates, false, false, nil)
 }
 
 // parseRow validates rec, appending problems to errs. With anyVAT, any
 // well-formed VAT class is accepted (WriteCSV does not know the rates).
 // Product.GTIN and Product.PLU are set only when those fields are valid.
-func parseRow(ix *colIndex, rec []string, rates VATRates, anyVAT bool, errs []RowError) (Product, []RowError) {
+func parseRow(ix *colIndex, rec []string, rates VATRates, anyVAT, decimalComma bool, errs []RowError) (Product, []RowError) {
 	var p Product
 	bad := func(col int, value, reason string) {
 		errs = append(errs, RowError{Column: colNames[col], Value: value, Reason: reason})
@@ -479,7 +483,7 @@ func parseRow(ix *colIndex, rec []string, rates VATRates, anyVAT bool, errs []Ro
 
 	if v := ix.field(rec, colPrice); v == "" {
 		bad(colPrice, v, "required")
-	} else if price, reason := parsePrice(v); reason != "" {
+	} else if price, reason := parsePrice(v, decimalComma); reason != "" {
 		bad(colPrice, v, reason)
 	} else {
 		p.Price = price
@@ -558,8 +562,12 @@ func parseGTIN(v string) (string, string) {
 }
 
 // parsePrice parses a non-negative euro amount with at most two decimals,
-// "12", "12.5" or "12.50", into a decimal with exponent -2.
-func parsePrice(v string) (decimal.Decimal, string) {
+// "12", "12.5" or "12.50", into a decimal with exponent -2; with decimalComma
+// (a semicolon-separated file) "12,50" too.
+func parsePrice(v string, decimalComma bool) (decimal.Decimal, string) {
+	if decimalComma && strings.Count(v, ",") == 1 && !strings.Contains(v, ".") {
+		v = strings.Replace(v, ",", ".", 1)
+	}
 	if strings.ContainsRune(v, ',') {
 		return decimal.Decimal{}, "use a dot as the decimal separator, not a comma (e.g. 1.99)"
 	}
@@ -700,4 +708,26 @@ func cutValue(v string) string {
 		n++
 	}
 	return strings.Clone(v)
+}
+
+// semicolonHeader reports whether the first line separates its fields with
+// semicolons and has no comma outside quotes.
+func semicolonHeader(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Size())
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	quoted, semis := false, 0
+	for _, c := range b {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == ',':
+			return false
+		case c == ';':
+			semis++
+		}
+	}
+	return semis > 0
 }

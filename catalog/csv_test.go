@@ -261,7 +261,6 @@ func TestCSVHeaderErrors(t *testing.T) {
 		{"gtin,name_en,price,sold_by,vat_class,\n", []string{`unknown columns ""`}},
 		{"gtin,name_en\n", []string{"missing required columns price, sold_by, vat_class"}},
 		{"gtin,name_en,price,sold_by,vat_class,GTIN\n", []string{"column gtin appears twice (fields 1 and 6)"}},
-		{"gtin;name_en;price;sold_by;vat_class\n", []string{"the header has semicolons"}},
 		{"gtin,name_en,pri\"ce\n", []string{"stray quote at column 17"}},
 		{"gtin,colour\n", []string{`unknown columns "colour"`, "missing required columns name_en, price, sold_by, vat_class"}},
 	}
@@ -651,5 +650,28 @@ func BenchmarkReadCSV(b *testing.B) {
 		if err != nil || len(errs) != 0 || stats.Rows != rows {
 			b.Fatal(err, errs, stats)
 		}
+	}
+}
+
+// TestSemicolonCSV reads what a European spreadsheet saves as "CSV": semicolons
+// between fields and decimal commas in prices.
+func TestSemicolonCSV(t *testing.T) {
+	data := "\ufeffgtin;name_en;name_de;price;sold_by;vat_class\r\n" +
+		"4006381333931;Pen;\"Stift; blau\";1,99;each;standard\r\n" +
+		"2000000040110;Bananas;Bananen;1.69;weight;reduced\r\n" +
+		"5000112637922;Cola;Cola;1.234,56;each;standard\r\n"
+	var got []Product
+	stats, errs, err := ReadCSV(strings.NewReader(data), DefaultVATRates(), func(_ int, p Product) error {
+		got = append(got, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Rows != 2 || stats.Bad != 1 || len(errs) != 1 || errs[0].Line != 4 || errs[0].Column != "price" {
+		t.Fatalf("stats %+v errs %+v", stats, errs)
+	}
+	if got[0].Price.StringFixed(2) != "1.99" || got[0].Names.DE != "Stift; blau" || got[1].Price.StringFixed(2) != "1.69" {
+		t.Fatalf("products %+v", got)
 	}
 }
