@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 )
 
@@ -36,11 +37,7 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 	case OpCheckout:
 		return l.checkout(w)
 	case OpResume:
-		if st.txn == nil || st.txn.phase != StateReadyToPay {
-			return nil
-		}
-		st.txn.phase = StateShopping
-		return w.emit("shopping_resumed", struct{}{})
+		return l.resume(w)
 	case OpHelp:
 		if st.openAlert(AlertHelp) != nil {
 			return nil
@@ -102,11 +99,20 @@ func (l *Lane) ready(w *writer) error {
 	if st.txn == nil {
 		return l.startTxn(w)
 	}
-	if st.txn.phase == StateReadyToPay {
-		st.txn.phase = StateShopping
-		return w.emit("shopping_resumed", struct{}{})
+	return l.resume(w)
+}
+
+// resume takes the open transaction from the pay screen back to scanning.
+func (l *Lane) resume(w *writer) error {
+	t := w.st.txn
+	if t == nil || t.phase != StateReadyToPay {
+		return nil
 	}
-	return nil
+	t.phase = StateShopping
+	if _, err := w.execSQL(`UPDATE transactions SET state = ? WHERE id = ?`, string(StateShopping), t.id); err != nil {
+		return err
+	}
+	return w.emit("shopping_resumed", struct{}{})
 }
 
 func (l *Lane) scan(w *writer, cmd Command) error {
@@ -188,6 +194,13 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 	}
 	grams := cmd.WeightG
 	if grams == 0 {
+		s, ok := w.st.devStatus[devices.RoleProduceScale]
+		if !ok {
+			return errorf(KindState, "scale.none", "this lane has no produce scale: enter the weight")
+		}
+		if !s.OK() {
+			return errorf(KindState, "scale.fault", "the produce scale is not working: staff have been told")
+		}
 		if grams = w.st.produceG; grams <= 0 {
 			return errorf(KindState, "scale.no_weight", "put %s on the scale first", p.Names.EN)
 		}
@@ -293,11 +306,8 @@ func (l *Lane) quantity(w *writer, cmd Command) error {
 	case cmd.Qty == ln.qty:
 		return nil
 	case cmd.Qty > ln.qty:
-		if st.txn.phase == StateReadyToPay {
-			st.txn.phase = StateShopping
-			if err := w.emit("shopping_resumed", struct{}{}); err != nil {
-				return err
-			}
+		if err := l.resume(w); err != nil {
+			return err
 		}
 		return l.setQty(w, ln, cmd.Qty, "quantity_changed")
 	default: // fewer items: taking something back needs staff

@@ -76,7 +76,8 @@ func (l *Lane) handleDevice(ctx context.Context, ev devices.Event) {
 		l.st.produceG = ev.Weight.Grams
 		l.ensureDevice(ev.Role)
 		l.storeDevices(&l.st)
-		l.hub.publish(Update{Notice: &Notice{Kind: "scale", Role: string(ev.Role), Grams: ev.Weight.Grams}})
+		g := ev.Weight.Grams
+		l.hub.publish(Update{Notice: &Notice{Kind: "scale", Role: string(ev.Role), Grams: &g}})
 	case ev.Kind == devices.KindWeight && ev.Weight != nil:
 		_, err = l.handle(ctx, Command{Op: opBagging, dev: &ev})
 	case ev.Kind == devices.KindStatus && ev.Status != nil:
@@ -125,6 +126,9 @@ func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
 		st.devStatus = maps.Clone(st.devStatus)
 	}
 	st.devStatus[role] = status
+	if role == devices.RoleProduceScale && !status.OK() {
+		st.produceG = 0 // a weight from before the fault is no weight to sell by
+	}
 	typ := deviceAlertType(role)
 	// Resolve alerts whose fault is gone.
 	kept := st.alerts[:0:0]
@@ -166,7 +170,7 @@ func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
 	}
 	if len(w.events) == 0 {
 		// Nothing to record, but the device view changed: keep it.
-		l.st.devStatus = st.devStatus
+		l.st.devStatus, l.st.produceG = st.devStatus, st.produceG
 		l.storeDevices(&l.st)
 	}
 	return nil

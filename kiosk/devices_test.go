@@ -109,9 +109,18 @@ func TestScalesReachTheLane(t *testing.T) {
 	if v.Lines[0].WeightG != 1234 || v.Lines[0].Amount != "2.09" {
 		t.Fatalf("line %+v", v.Lines[0])
 	}
+	// A faulted scale's last weight is not used, and is forgotten.
+	tl.Device(status(devices.RoleProduceScale, true, []string{devices.FaultOverCapacity}, nil))
+	tl.waitFor("scale fault alert", func(v *View) bool { return hasAlert(v, AlertScaleFault, devices.FaultOverCapacity) != nil })
+	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.fault")
+	tl.Device(status(devices.RoleProduceScale, true, nil, nil))
+	tl.waitFor("scale recovered", func(v *View) bool { return len(v.Alerts) == 0 })
+	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.no_weight")
+
+	seq := tl.View().Seq
 	tl.Device(devices.Event{Role: devices.RoleBaggingScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: 1240}})
-	tl.waitFor("bagging event", func(v *View) bool { return v.Seq == 3 })
-	evs, _ := tl.EventsAfter(t.Context(), 2, 10)
+	tl.waitFor("bagging event", func(v *View) bool { return v.Seq == seq+1 })
+	evs, _ := tl.EventsAfter(t.Context(), seq, 10)
 	if len(evs) != 1 || evs[0].Type != "bagging_weight" || string(evs[0].Body) != `{"delta":1240,"grams":1240}` {
 		t.Fatalf("events %+v", evs)
 	}

@@ -282,7 +282,7 @@ func TestWeighedAndLabelledItems(t *testing.T) {
 	tl := newTestLane(t)
 	tl.refused(Command{Op: OpWeighed, PLU: "9999", WeightG: 100}, KindNotFound, "plu.not_found")
 	tl.refused(Command{Op: OpWeighed, PLU: bananas, WeightG: -1}, KindInvalid, "request.weight")
-	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.no_weight") // no produce scale yet
+	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.none") // no produce scale
 	tl.refused(Command{Op: OpScan, Code: gouda}, KindInvalid, "scan.needs_weight")
 	tl.scan(weightLabel)
 	tl.refused(Command{Op: OpQuantity, Line: 1, Qty: 2}, KindInvalid, "line.fixed_qty")
@@ -437,5 +437,19 @@ func TestCommandValidation(t *testing.T) {
 	tl.refused(Command{Op: OpVoid, Line: 2}, KindNotFound, "line.not_found")
 	if v := tl.do(Command{Op: OpLang, Lang: "de"}).View; v.Lang != "de" {
 		t.Fatal("language not switched")
+	}
+}
+
+func TestResumeSurvivesRestart(t *testing.T) {
+	db := openTestDB(t)
+	defer db.Close()
+	tl := startLane(t, db)
+	tl.scan(milk)
+	tl.do(Command{Op: OpCheckout})
+	tl.do(Command{Op: OpResume})
+	tl.scan(yoghurt)
+	tl.stop()
+	if v := startLane(t, db).View(); v.State != StateShopping || len(v.Lines) != 2 {
+		t.Fatalf("after restart: %s with %d lines", v.State, len(v.Lines))
 	}
 }

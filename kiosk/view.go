@@ -113,5 +113,5 @@ type Notice struct {
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	Role    string `json:"role,omitempty"`
-	Grams   int    `json:"grams,omitempty"`
+	Grams   *int   `json:"grams,omitempty"` // scale notices: 0 when emptied
 }

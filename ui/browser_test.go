@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/kiosk-sco/kiosk/devices"
 )
 
 // The browser test drives the real shopper page in Debian's headless chromium
@@ -29,6 +31,7 @@ const (
 
 	semiSkimmed = "4063658551306" // each item, 1.05 €, scanned from /sim
 	unknownEAN  = "5901234123457" // valid EAN-13, not in the demo catalog
+	badCheck    = "4006381333932" // an EAN-13 misread: wrong check digit
 )
 
 // chromiumPath finds the browser, or skips (locally) or fails (in CI).
@@ -239,7 +242,7 @@ const snapshotJS = `(() => {
     text: norm(tr.textContent)
   }));
   const visible = document.body.innerText || "";
-  const leaks = visible.match(/\{\w+\}|\b(?:undefined|NaN|null)\b|\b(?:app|conn|alert|line|vat|totals|actions|produce|weight|entry|help|pay|welcome|basket|col|footer|err|sim|state|lang|header)\.[a-zA-Z_]+(?:\.[a-zA-Z_]+)*\b/g) || [];
+  const leaks = visible.match(/\{\w+\}|\b(?:undefined|NaN|null)\b|\b(?:app|conn|alert|line|vat|totals|actions|produce|weight|entry|help|pay|welcome|basket|col|footer|err|sim|state|lang|header|dev|fault|sample|cat)\.[a-zA-Z_]+(?:\.[a-zA-Z_]+)*\b/g) || [];
   const alert = q("#alert");
   return {
     state: document.body.dataset.state || "",
@@ -423,6 +426,115 @@ func TestShopperScreenInBrowser(t *testing.T) {
 	if v := ts.lane.View(); len(v.Lines) != 3 || !strings.HasSuffix(v.Lines[2].GTIN, semiSkimmed) {
 		t.Errorf("lane after /sim: %+v", v.Lines)
 	}
+
+	// 8. The test server runs no device simulators: /sim says so, offers no
+	// "via scanner" buttons, and still speaks German, sample labels and
+	// product categories included.
+	sim.waitFor("no simulated devices", `(() => {
+		const empty = document.querySelector("#devices-empty");
+		return !document.querySelector("#devices-section").hidden && empty && !empty.hidden &&
+			empty.dataset.state === "none" && document.querySelectorAll("#devices .device-card").length === 0;
+	})()`)
+	sim.do("devices section visible", chromedp.WaitVisible(chromedp.ID("devices-empty")))
+	var simPage struct {
+		Empty, Samples, Category string
+		ViaScanner               int
+	}
+	raw, err := chromedp.Run(sim.ctx, chromedp.Evaluate[[]byte](`(() => {
+		const card = document.querySelector('.sim-item[data-gtin$="`+semiSkimmed+`"]');
+		return {
+			empty: document.querySelector("#devices-empty").textContent,
+			samples: document.querySelector("#sim-samples").textContent,
+			category: card ? card.querySelector(".sim-category").textContent : "",
+			viaScanner: Array.from(document.querySelectorAll(".sim-scan-device")).filter((b) => b.offsetParent !== null).length
+		};
+	})()`))
+	if err != nil {
+		sim.fail("read /sim", err)
+	}
+	if err := json.Unmarshal(raw, &simPage); err != nil {
+		t.Fatalf("decode /sim %s: %v", raw, err)
+	}
+	if simPage.Empty != "An dieser Kasse gibt es keine simulierten Geräte." || simPage.ViaScanner != 0 {
+		t.Errorf("/sim without devices: %q, %d visible via-scanner buttons", simPage.Empty, simPage.ViaScanner)
+	}
+	if !strings.Contains(simPage.Samples, "Fehllesung: falsche Prüfziffer") || !strings.Contains(simPage.Samples, "Gewichtsetikett") {
+		t.Errorf("sample labels are not in German: %.300q", simPage.Samples)
+	}
+	if simPage.Category != "Molkereiprodukte" {
+		t.Errorf("category of the semi-skimmed milk: %q, want Molkereiprodukte", simPage.Category)
+	}
+	sim.snapshot() // raw-text check
+	sim.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	sim.screenshot("sim-no-devices.png", false)
+
+	// Device events go into the lane as the drivers would send them.
+	device := func(ev devices.Event) {
+		ev.At = time.Now()
+		ts.lane.Device(ev)
+	}
+
+	// 9. A read of the lane's scanner that the lane refuses: the same toast as
+	// a refused typed scan, and a note on /sim.
+	device(devices.Event{Role: devices.RoleScanner, Kind: devices.KindScan, Scan: &devices.Scan{Data: badCheck}})
+	shop.waitFor("the refused read as a toast", `!document.querySelector("#toast").hidden &&
+		document.querySelector("#toast").dataset.code === "scan.check_digit"`)
+	if s := shop.snapshot(); !strings.Contains(s.Toast, "Prüfziffer") {
+		t.Errorf("toast for the scanner's misread: %q", s.Toast)
+	}
+	sim.waitFor("the refused read on /sim", `document.querySelector("#sim-result").dataset.code === "scan.check_digit"`)
+
+	// 10. The printer runs out of paper: an info strip (scanning goes on), no
+	// payment until it is back, and the alert clears itself.
+	device(devices.Event{Role: devices.RolePrinter, Kind: devices.KindStatus,
+		Status: &devices.Status{Connected: true, Faults: []string{devices.FaultPaperEnd}}})
+	shop.waitFor("the printer's alert", `document.querySelector('#alert .alert-info[data-type="printer_fault"]') !== null &&
+		!document.querySelector("#alert").hidden && document.body.dataset.state === "shopping"`)
+	if s := shop.snapshot(); !strings.Contains(s.Alert, "kein Papier") {
+		t.Errorf("printer alert: %q, want the German paper-end sentence", s.Alert)
+	}
+	shop.screenshot("shopper-printer-alert.png", false)
+	shop.do("try to pay", chromedp.Click(chromedp.ID("checkout-button")))
+	shop.waitFor("payment refused", `!document.querySelector("#toast").hidden &&
+		document.querySelector("#toast").dataset.code === "checkout.printer_fault"`)
+	device(devices.Event{Role: devices.RolePrinter, Kind: devices.KindStatus, Status: &devices.Status{Connected: true}})
+	shop.waitFor("the printer's alert clears", `document.querySelector("#alert").hidden`)
+
+	// 11. Bananas from the produce scale: the weigh step follows the scale
+	// live and "Use the scale" lets the lane take the scale's weight.
+	shop.do("pick bananas again",
+		chromedp.Click(chromedp.ID("produce-button")),
+		chromedp.WaitVisible(chromedp.ID("produce-filter")),
+		chromedp.SendKeys(chromedp.ID("produce-filter"), "4011"),
+		chromedp.WaitVisible(bananas),
+		chromedp.Click(bananas),
+		chromedp.WaitVisible(chromedp.ID("weight-input")))
+	device(devices.Event{Role: devices.RoleProduceScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: 1235}})
+	shop.waitFor("the scale's weight", `!document.querySelector("#scale-box").hidden &&
+		document.querySelector("#scale-weight").dataset.state === "weight" &&
+		/1,235/.test(document.querySelector("#scale-weight").textContent) &&
+		document.querySelector("#weight-input").value === "1235"`)
+	shop.screenshot("shopper-scale.png", false)
+	shop.do("use the scale", chromedp.Click(chromedp.ID("weight-scale")))
+	shop.waitFor("the scale's line", `document.querySelectorAll("#lines tr.line").length === 4 &&
+		document.querySelector("#produce-panel").hidden`)
+	if v := ts.lane.View(); len(v.Lines) != 4 || v.Lines[3].PLU != "4011" || v.Lines[3].WeightG != 1235 {
+		t.Errorf("lane after weighing on the scale: %+v", v.Lines)
+	}
+	if s := shop.snapshot(); len(s.Lines) != 4 || !strings.Contains(s.Lines[3].Text, "1,235") {
+		t.Errorf("the scale's line: %+v", s.Lines)
+	}
+
+	// 12. The pay screen previews the receipt as the printer will print it.
+	shop.do("pay", chromedp.Click(chromedp.ID("checkout-button")))
+	shop.waitFor("the receipt preview", `document.body.dataset.state === "ready_to_pay" && (() => {
+		const img = document.querySelector("#receipt-preview");
+		return img.complete && img.naturalWidth > 0 && /^\/receipts\/last\.png\?/.test(img.getAttribute("src")) &&
+			!document.querySelector("#receipt-box").hidden;
+	})()`)
+	shop.do("receipt visible", chromedp.WaitVisible(chromedp.ID("receipt-preview")))
+	shop.snapshot() // raw-text check
+	shop.screenshot("shopper-pay.png", false)
 
 	shop.checkConsole()
 	sim.checkConsole()

@@ -229,8 +229,13 @@ func (s *Server) events(c *fiber.Ctx) error {
 	view := s.lane.View()
 	var missed []kiosk.Event
 	if after >= 0 && after < view.Seq {
+		// Not c.Context(): fasthttp recycles it, and database/sql watches a
+		// context from its own goroutine.
+		ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 		var err error
-		if missed, err = s.lane.EventsAfter(c.Context(), after, 10000); err != nil {
+		missed, err = s.lane.EventsAfter(ctx, after, 10000)
+		stop()
+		if err != nil {
 			cancel()
 			return err
 		}
@@ -299,7 +304,9 @@ func writeSSE(w *bufio.Writer, id int64, event string, v any) {
 }
 
 func (s *Server) produce(c *fiber.Ctx) error {
-	items, err := s.listProducts(c.Context(), func(p catalog.Product) bool { return p.SoldBy == catalog.ByWeight && p.PLU != "" }, 500)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	items, err := s.listProducts(ctx, func(p catalog.Product) bool { return p.SoldBy == catalog.ByWeight && p.PLU != "" }, 500)
 	if err != nil {
 		return err
 	}

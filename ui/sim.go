@@ -38,7 +38,9 @@ var simSamples = []sample{
 }
 
 func (s *Server) simItems(c *fiber.Ctx) error {
-	items, err := s.listProducts(c.Context(), func(catalog.Product) bool { return true }, 400)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	items, err := s.listProducts(ctx, func(catalog.Product) bool { return true }, 400)
 	if err != nil {
 		return err
 	}

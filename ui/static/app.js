@@ -1,7 +1,7 @@
 // app.js — the kiosk's browser client and the shopper screen.
 //
 // KioskClient (shared with sim.html): commands with idempotency keys and one
-// retry, JSON reads, and the Server-Sent Events stream with reconnects.
+// retry, JSON reads and posts, and the Server-Sent Events stream with reconnects.
 // The shopper screen itself starts only on a page with <body data-page="shopper">.
 //
 // Rules kept throughout: every piece of data reaches the page through
@@ -96,6 +96,22 @@
     return decode(r.res, r.text);
   }
 
+  // postJSON posts body (if any) as JSON once: no retry, for requests that are
+  // not idempotent (a simulated scan sent twice scans twice).
+  async function postJSON(url, body, ms) {
+    let r;
+    try {
+      r = await fetchText(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body)
+      }, ms || TIMEOUT_MS);
+    } catch (e) {
+      throw new ApiError("http.network", String((e && e.message) || e));
+    }
+    return decode(r.res, r.text);
+  }
+
   // Commands still waiting for their answer, by body: a double tap on the same
   // button joins the first request instead of sending a second one.
   const inflight = new Map();
@@ -146,6 +162,8 @@
   }
 
   // connectEvents follows /api/events. handlers: onState(view), onJournal(event),
+  // onNotice(notice) — something the lane tells the screen without recording
+  // it (a refused device scan, a new produce-scale weight),
   // onStatus("online"|"offline"), onReconnect() — called once each time the
   // stream comes back after an error (the browser resumes with Last-Event-ID;
   // the caller re-reads the lane to be sure).
@@ -182,12 +200,16 @@
         const j = parseData(ev.data);
         if (j && typeof j === "object" && h.onJournal) h.onJournal(j);
       });
+      es.addEventListener("notice", (ev) => {
+        const n = parseData(ev.data);
+        if (n && typeof n === "object" && typeof n.kind === "string" && h.onNotice) h.onNotice(n);
+      });
     }
     open();
     return { close: () => es && es.close() };
   }
 
-  window.KioskClient = { ApiError, uuid, getJSON, postCommand, connectEvents };
+  window.KioskClient = { ApiError, uuid, getJSON, postJSON, postCommand, connectEvents };
 
   // ------------------------------------------------------- shopper screen
 
@@ -212,6 +234,8 @@
       payTotal: $("pay-total"),
       payCount: $("pay-count"),
       resume: $("resume-button"),
+      receiptBox: $("receipt-box"),
+      receiptPreview: $("receipt-preview"),
       summary: $("summary"),
       total: $("total"),
       itemCount: $("item-count"),
@@ -236,6 +260,11 @@
       weightTitle: $("weight-title"),
       weightPrice: $("weight-price"),
       weightInput: $("weight-input"),
+      weightHint: $("weight-hint"),
+      weightLabel: $("weight-label"),
+      scaleBox: $("scale-box"),
+      scaleWeight: $("scale-weight"),
+      weightScale: $("weight-scale"),
       weightBack: $("weight-back"),
       toast: $("toast")
     };
@@ -320,7 +349,23 @@
       renderLines();
       renderTotals();
       renderAlerts(state);
+      renderReceipt(paying);
       if (!el.producePanel.hidden) renderProduce();
+    }
+
+    // renderReceipt shows the receipt as the printer will print it, read again
+    // after every change while the shopper is on the pay screen.
+    let receiptKey = "";
+    function renderReceipt(paying) {
+      if (!paying) {
+        receiptKey = "";
+        el.receiptBox.hidden = true;
+        return;
+      }
+      const key = ((view.txn && view.txn.id) || "") + "/" + view.seq + "/" + lang;
+      if (key === receiptKey) return;
+      receiptKey = key;
+      el.receiptPreview.src = "/receipts/last.png?t=" + encodeURIComponent(key);
     }
 
     function renderLines() {
@@ -454,9 +499,35 @@
         }
         case "help":
           return { msg: t("alert.help"), detail: "" };
+        case "scanner_fault":
+        case "printer_fault":
+        case "printer_warning":
+        case "scale_fault":
+          return deviceAlertText(a, d);
         default:
           return { msg: t("alert.other"), detail: "" };
       }
+    }
+
+    // deviceAlertText picks the most specific sentence there is for a device
+    // fault: alert.<type>.<device>.<fault>, alert.<type>.<fault>, then the
+    // type's and the device's general sentences. The lane clears these alerts
+    // itself when the device recovers.
+    function deviceAlertText(a, d) {
+      const type = String(a.type);
+      const dev = String(d.device || "").replace(/^scale\./, "");
+      const fault = String(d.fault || "");
+      const keys = [];
+      if (dev && fault) keys.push("alert." + type + "." + dev + "." + fault);
+      if (fault) keys.push("alert." + type + "." + fault);
+      if (dev) keys.push("alert." + type + "." + dev);
+      keys.push("alert." + type);
+      const key = keys.find((k) => I.has(lang, k) || I.has("en", k));
+      const msg = key ? t(key) : t("alert.other");
+      let detail = "";
+      if (type === "printer_fault") detail = t("alert.printer_fault.detail");
+      else if (type === "scanner_fault" && !a.blocking) detail = t("alert.scanner_fault.detail");
+      return { msg, detail, plain: true };
     }
 
     function renderAlerts(state) {
@@ -465,7 +536,7 @@
       const info = alerts.filter((a) => !a.blocking);
       const frag = document.createDocumentFragment();
       for (const a of blocking) {
-        const { msg, detail } = alertText(a);
+        const { msg, detail, plain } = alertText(a);
         const box = make("div", "alert-blocking");
         box.dataset.type = String(a.type);
         box.dataset.id = String(a.id);
@@ -473,7 +544,7 @@
         box.appendChild(make("span", "alert-icon", "!")).setAttribute("aria-hidden", "true");
         const textBox = make("div", "alert-body");
         textBox.appendChild(make("p", "alert-message", msg));
-        if (detail) textBox.appendChild(make("p", "alert-detail", detail));
+        if (detail) textBox.appendChild(make("p", plain ? "alert-detail plain" : "alert-detail", detail));
         box.appendChild(textBox);
         frag.appendChild(box);
       }
@@ -540,14 +611,45 @@
 
     el.toast.addEventListener("click", hideToast);
 
+    // ---- notices: what the lane's devices say that changes nothing on record
+
+    function onNotice(n) {
+      switch (n.kind) {
+        case "scan_refused": {
+          // The scanner's read was refused: the same toast as a refused typed scan.
+          const code = n.code ? String(n.code) : "";
+          const msg = n.message ? String(n.message) : "";
+          toast(I.errorMessage(lang, code, msg === code ? "" : msg), code);
+          break;
+        }
+        case "scale":
+          if (n.role === "scale.produce") {
+            scale.present = true;
+            scale.notices++;
+            scale.grams = Number(n.grams) || 0; // 0 is left out of the notice
+            if (chosen) renderScale();
+          }
+          break;
+      }
+    }
+
+    el.receiptPreview.addEventListener("load", () => {
+      el.receiptBox.hidden = el.pay.hidden;
+    });
+    el.receiptPreview.addEventListener("error", () => {
+      el.receiptBox.hidden = true;
+    });
+
     // ---- commands
 
-    // run sends cmd, shows the returned view at once and any error as a toast.
+    // run sends cmd, shows the returned view at once and any error as a toast
+    // (an error toast still up from before is stale once a command succeeds).
     // Resolves to the result, or null after an error.
     async function run(cmd, opts) {
       try {
         const res = await postCommand(cmd, opts);
         if (res && res.view) acceptView(res.view);
+        if (!el.toast.hidden) hideToast();
         return res;
       } catch (err) {
         showError(err);
@@ -631,11 +733,76 @@
     let produceError = null;
     let chosen = null; // the produce item being weighed
 
-    // weightSource is the one place a weighed item's weight comes from. Today
-    // it is the number typed into #weight-input; a connected scale replaces
-    // this function with its settled reading. Resolves to whole grams
-    // (1..30000) or rejects with an ApiError.
+    // The produce scale as the lane last reported it: present once /api/devices
+    // lists it or it sends a weight; grams is its last settled reading.
+    const scale = { present: false, grams: 0, notices: 0 };
+    let weightTyped = false; // the shopper typed a weight in this weigh step
+
+    // scaleFault is the open alert of the produce scale, if any.
+    function scaleFault() {
+      const alerts = view && Array.isArray(view.alerts) ? view.alerts : [];
+      return alerts.find((a) => a && a.type === "scale_fault" && alertDetail(a).device === "scale.produce") || null;
+    }
+
+    // scaleUsable: the lane has a produce scale and it reports no fault.
+    function scaleUsable() {
+      return scale.present && !scaleFault();
+    }
+
+    // loadScale reads the produce scale from /api/devices. A notice that
+    // arrives while the read is under way is newer than its answer and wins.
+    function loadScale() {
+      const seen = scale.notices;
+      getJSON("/api/devices").then((d) => {
+        const s = (d && Array.isArray(d.devices) ? d.devices : []).find((x) => x && x.role === "scale.produce");
+        if (!s || scale.notices !== seen) return;
+        scale.present = true;
+        scale.grams = Number(s.grams) || 0;
+        if (chosen) renderScale();
+      }, () => { /* keep what we know; notices keep coming */ });
+    }
+
+    // renderScale shows the produce scale in the weigh step: its live reading,
+    // "Use the scale", and the typed weight following the scale until the
+    // shopper types one.
+    function renderScale() {
+      const fault = scaleFault();
+      el.scaleBox.hidden = !scale.present;
+      const hintKey = scale.present ? "weight.hintScale" : "weight.hint";
+      el.weightHint.setAttribute("data-i18n", hintKey);
+      el.weightHint.textContent = t(hintKey);
+      const labelKey = scale.present ? "weight.labelManual" : "weight.label";
+      el.weightLabel.setAttribute("data-i18n", labelKey);
+      el.weightLabel.textContent = t(labelKey);
+      if (!scale.present) return;
+      let state;
+      let text;
+      if (fault) {
+        state = "fault";
+        text = t("weight.scaleFault");
+      } else if (scale.grams > 0) {
+        state = "weight";
+        text = t("weight.scale", { weight: I.weightKg(lang, scale.grams) });
+      } else {
+        state = "empty";
+        text = t("weight.scaleEmpty");
+      }
+      el.scaleWeight.dataset.state = state;
+      el.scaleWeight.dataset.grams = String(scale.grams);
+      el.scaleWeight.textContent = text;
+      el.weightScale.disabled = !!fault;
+      if (chosen && !weightTyped) {
+        el.weightInput.value = state === "weight" && scale.grams <= 30000 ? String(scale.grams) : "";
+      }
+    }
+
+    // weightSource is the one place a weighed item's weight comes from. The
+    // produce scale comes first: while it works and the shopper typed nothing,
+    // resolve to null and the lane reads its own settled weight (an empty scale
+    // is refused there as scale.no_weight). Otherwise the number typed into
+    // #weight-input: whole grams, 1..30000. Rejects with an ApiError.
     async function weightSource() {
+      if (!weightTyped && scaleUsable()) return null;
       const raw = String(el.weightInput.value).trim().replace(",", ".");
       const g = Math.round(Number(raw));
       if (raw === "" || !Number.isFinite(g) || g < 1 || g > 30000) {
@@ -683,6 +850,7 @@
       if (chosen) {
         el.weightTitle.textContent = t("weight.title", { name: I.name(lang, chosen.names, chosen.plu) });
         el.weightPrice.textContent = t("produce.perKg", { price: money(chosen.price) });
+        renderScale();
       }
       if (produceLoading || produceError || !produce) {
         el.produceList.replaceChildren();
@@ -721,12 +889,23 @@
       const it = (produce || []).find((x) => String(x.plu) === plu);
       if (!it) return;
       chosen = it;
-      el.weightInput.value = "500";
+      weightTyped = false;
+      el.weightInput.value = scale.present ? "" : "500";
       el.producePick.hidden = true;
       el.produceWeigh.hidden = false;
       renderProduce();
+      loadScale();
       el.weightInput.focus({ preventScroll: true });
       el.weightInput.select();
+    }
+
+    // weigh adds the chosen item; grams null lets the lane read its scale.
+    async function weigh(grams) {
+      if (!chosen) return;
+      const cmd = { op: "weighed", plu: String(chosen.plu) };
+      if (grams !== null) cmd.weightG = grams;
+      const res = await run(cmd);
+      if (res && !el.producePanel.hidden) closeProduce();
     }
 
     el.produceButton.addEventListener("click", openProduce);
@@ -747,7 +926,6 @@
     el.produceWeigh.addEventListener("submit", async (e) => {
       e.preventDefault();
       if (!chosen) return;
-      const plu = String(chosen.plu);
       let grams;
       try {
         grams = await weightSource();
@@ -755,9 +933,12 @@
         showError(err);
         return;
       }
-      const res = await run({ op: "weighed", plu, weightG: grams });
-      if (res && !el.producePanel.hidden) closeProduce();
+      weigh(grams);
     });
+    el.weightInput.addEventListener("input", () => {
+      weightTyped = true;
+    });
+    el.weightScale.addEventListener("click", singleTap(() => weigh(null)));
     document.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && !el.producePanel.hidden) closeProduce();
     });
@@ -865,6 +1046,7 @@
     connectEvents({
       onState: acceptView,
       onJournal: addJournal,
+      onNotice,
       onStatus: (s) => {
         setConn(s);
         if (s === "online" && shownSeq < 0) refreshLane();
@@ -879,6 +1061,7 @@
       if (config.keyboardWedge) installWedge();
       appliedLang = ""; // re-translate with the configured language if no view yet
       render();
+      loadScale();
     });
   }
 
