@@ -17,8 +17,12 @@ import (
 type Config struct {
 	Width        int           // paper width in mm: 58 or 80 (default 80)
 	StatusEvery  time.Duration // status poll while idle (default 3 s)
-	ReplyTimeout time.Duration // wait for one DLE EOT reply (default 500 ms); silence ends the session
+	ReplyTimeout time.Duration // wait for a DLE EOT reply (default 500 ms); no reply to a query sent twice ends the session
 	ChunkSize    int           // bytes written between flow-control checks (default 256)
+	// Baud is the line speed in bit/s (default 9600). A status query queues
+	// behind the job bytes written before it, so its reply may take the time
+	// they need on the line on top of ReplyTimeout.
+	Baud int
 }
 
 // Dots is the printable width in dots at 203 dpi: 384 on 58 mm paper, 576 on 80 mm.
@@ -50,6 +54,9 @@ func (c *Config) normalize() {
 	}
 	if c.ChunkSize <= 0 {
 		c.ChunkSize = 256
+	}
+	if c.Baud <= 0 {
+		c.Baud = 9600
 	}
 }
 
@@ -235,14 +242,16 @@ type conn struct {
 	paused bool
 	resume chan struct{} // closed on XON
 
-	stray int    // DLE EOT n sequences sent inside job data, replies yet to come
-	win   []byte // last two bytes written, to find such sequences across chunks
+	stray   int    // DLE EOT n sequences sent inside job data, replies yet to come
+	win     []byte // last two bytes written, to find such sequences across chunks
+	unacked int    // job bytes written since the last status reply: maybe still on the line
 }
 
 // Session talks to a connected printer until ctx ends or the printer fails
 // (serialport.Session): it sends ESC @ and the code page, polls DLE EOT 1, 2
 // (3) and 4 every StatusEvery and runs the jobs Print hands it. A status query
-// left unanswered for ReplyTimeout ends it with ErrNoReply, so the supervisor
+// left unanswered twice for ReplyTimeout each (plus the time job bytes written
+// before it need at Baud) ends it with ErrNoReply, so the supervisor
 // reconnects. It closes rw before returning.
 func (d *Driver) Session(ctx context.Context, rw io.ReadWriteCloser) (err error) {
 	c := &conn{d: d, rw: rw, frames: make(chan Frame, 64), errc: make(chan error, 1)}
@@ -263,19 +272,25 @@ func (d *Driver) Session(ctx context.Context, rw io.ReadWriteCloser) (err error)
 		<-readerDone
 		d.setStatus(unplugged())
 		d.log.Debug("printer session over", "err", err)
+		if ctx.Err() != nil {
+			err = ctx.Err() // the port closed because we were told to stop
+		}
 	}()
 
 	c.tick = time.NewTicker(d.cfg.StatusEvery)
 	defer c.tick.Stop()
+	if f, ok := rw.(interface{ Flush() error }); ok {
+		f.Flush() // replies a previous session left unread would answer our queries
+	}
 	if _, err := rw.Write(NewBuilder(0).Init().CodePage().Bytes()); err != nil {
 		return fmt.Errorf("escpos: init: %w", err)
 	}
+	d.mu.Lock()
+	d.sess = s // jobs wait for the loop below; each polls before it prints
+	d.mu.Unlock()
 	if _, err := c.poll(ctx); err != nil {
 		return err
 	}
-	d.mu.Lock()
-	d.sess = s
-	d.mu.Unlock()
 
 	for {
 		select {
@@ -378,7 +393,6 @@ func (c *conn) frame(f Frame) {
 // poll asks DLE EOT 1, 2, 3 (only when 2 reports an error) and 4, records the
 // status and returns it.
 func (c *conn) poll(ctx context.Context) (devices.Status, error) {
-	c.settle(ctx)
 	var cond Cond
 	for _, n := range []byte{QueryPrinter, QueryOffline, QueryError, QueryPaper} {
 		if n == QueryError && cond&CondError == 0 {
@@ -399,7 +413,14 @@ func (c *conn) poll(ctx context.Context) (devices.Status, error) {
 	return s, nil
 }
 
-// settle waits, for at most ReplyTimeout, for the replies a printer gives to
+// replyWait is how long a reply may take: ReplyTimeout plus the time the job
+// bytes still ahead of the query need on the line.
+func (c *conn) replyWait() time.Duration {
+	line := time.Duration(c.unacked) * 10 * time.Second / time.Duration(c.d.cfg.Baud)
+	return c.d.cfg.ReplyTimeout + line
+}
+
+// settle waits, for at most replyWait, for the replies a printer gives to
 // DLE EOT sequences that happened to be inside job data (Epson processes
 // real-time commands as it receives them), so they are not taken for replies
 // to the next query.
@@ -407,7 +428,7 @@ func (c *conn) settle(ctx context.Context) {
 	if c.stray == 0 {
 		return
 	}
-	t := time.NewTimer(c.d.cfg.ReplyTimeout)
+	t := time.NewTimer(c.replyWait())
 	defer t.Stop()
 	for c.stray > 0 {
 		select {
@@ -421,8 +442,12 @@ func (c *conn) settle(ctx context.Context) {
 	}
 }
 
-// query sends DLE EOT n and waits for its reply.
+// query sends DLE EOT n and waits for its reply. A query left unanswered is
+// sent once more before the printer counts as gone, so that one byte lost on
+// the line (or a slow reply) does not drop the session; the late reply the
+// first one may still get is then owed, like a stray one.
 func (c *conn) query(ctx context.Context, n byte) (byte, error) {
+	c.settle(ctx)
 	for drained := false; !drained; {
 		select {
 		case f := <-c.frames:
@@ -431,25 +456,46 @@ func (c *conn) query(ctx context.Context, n byte) (byte, error) {
 			drained = true
 		}
 	}
-	if _, err := c.rw.Write(Query(n)); err != nil {
-		return 0, fmt.Errorf("escpos: DLE EOT %d: %w", n, err)
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		if _, err := c.rw.Write(Query(n)); err != nil {
+			return 0, fmt.Errorf("escpos: DLE EOT %d: %w", n, err)
+		}
+		wait := c.replyWait()
+		b, ok, err := c.reply(ctx, wait)
+		waited += wait
+		switch {
+		case err != nil:
+			return 0, err
+		case ok:
+			c.unacked = 0
+			return b, nil
+		case attempt == 2:
+			return 0, fmt.Errorf("%w to DLE EOT %d within %s", ErrNoReply, n, waited)
+		}
+		c.d.log.Warn("printer slow to answer, asking again", "query", n, "waited", wait)
+		c.stray++
 	}
-	t := time.NewTimer(c.d.cfg.ReplyTimeout)
+}
+
+// reply waits up to wait for a status byte; ok is false when none came.
+func (c *conn) reply(ctx context.Context, wait time.Duration) (b byte, ok bool, err error) {
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return 0, false, ctx.Err()
 		case err := <-c.errc:
 			c.errc <- err // leave it for the session loop too
-			return 0, err
+			return 0, false, err
 		case f := <-c.frames:
 			if f.Kind == FrameStatus {
-				return f.B[0], nil
+				return f.B[0], true, nil
 			}
 			c.frame(f)
 		case <-t.C:
-			return 0, fmt.Errorf("%w to DLE EOT %d within %s", ErrNoReply, n, c.d.cfg.ReplyTimeout)
+			return 0, false, nil
 		}
 	}
 }
@@ -475,7 +521,7 @@ func (c *conn) print(ctx context.Context, j job) error {
 				e = ErrOffline // paused by XOFF with no known cause
 			}
 			j.res <- &PrintError{Reprint: sent, Status: st, Err: e, Cause: err}
-			if j.ctx.Err() != nil && ctx.Err() == nil {
+			if err == j.ctx.Err() {
 				return nil // only the job gave up
 			}
 			return err
@@ -483,6 +529,7 @@ func (c *conn) print(ctx context.Context, j job) error {
 		end := min(off+c.d.cfg.ChunkSize, len(j.data))
 		n, err := c.rw.Write(j.data[off:end])
 		c.countStray(j.data[off : off+n])
+		c.unacked += n
 		sent = sent || n > 0
 		if err != nil {
 			j.res <- &PrintError{Reprint: sent, Status: unplugged(), Err: ErrNotConnected, Cause: err}

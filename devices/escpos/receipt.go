@@ -50,7 +50,11 @@ const (
 // the largest that fits the paper — unless native is set, which asks the
 // printer to draw them (GS k, GS ( k). A transaction id too long for a Code
 // 128 even at 1 dot per module (2 natively) is printed as a QR code instead.
+//
+// Control characters in the receipt's strings print as spaces; a QR code that
+// cannot be drawn (data too long) prints as text.
 func (r Receipt) Render(widthMM int, native bool) []byte {
+	r = r.clean()
 	dots, cols := DotsFor(widthMM), ColumnsFor(widthMM)
 	b := NewBuilder(dots).Init().CodePage()
 	rule := strings.Repeat("-", cols)
@@ -127,7 +131,11 @@ func (r Receipt) Render(widthMM int, native bool) []byte {
 	}
 	if r.QRURL != "" {
 		b.Raw(LF)
-		qrCode(b, r.QRURL, dots, native)
+		if !qrCode(b, r.QRURL, dots, native) {
+			for _, l := range wrap(r.QRURL, cols) {
+				b.Line(l)
+			}
+		}
 	}
 	b.Align(AlignLeft).Feed(2).Cut(true)
 	return b.Bytes()
@@ -136,36 +144,47 @@ func (r Receipt) Render(widthMM int, native bool) []byte {
 // txnCode prints id as the widest Code 128 with whole-dot modules that fits,
 // or as a QR code when none does.
 func txnCode(b *Builder, id string, dots int, native bool) {
-	if native {
-		if dpm := min(dots/NativeCode128Modules(id), maxBarDots); dpm >= 2 {
-			b.NativeCode128(id, dpm)
-			return
-		}
-	} else if m, err := Code128Modules(id); err == nil {
-		if dpm := min(dots/m, maxBarDots); dpm >= 1 {
-			b.Code128Raster(id, dpm)
-			return
-		}
+	dpm, ok := code128Fit(id, dots, native)
+	switch {
+	case !ok:
+		qrCode(b, id, dots, native) // if that fails too, the id printed below is all there is
+	case native:
+		b.NativeCode128(id, dpm)
+	default:
+		b.Code128Raster(id, dpm)
 	}
-	qrCode(b, id, dots, native)
 }
 
-func qrCode(b *Builder, data string, dots int, native bool) {
-	m, err := QRModules(data)
+// code128Fit returns the dots per module of the widest Code 128 of id that
+// fits dots (at most maxBarDots; natively at least 2, GS w's minimum), or
+// false when none fits or id cannot be a Code 128.
+func code128Fit(id string, dots int, native bool) (int, bool) {
+	if native {
+		dpm := min(dots/NativeCode128Modules(id), maxBarDots)
+		return dpm, dpm >= 2
+	}
+	m, err := Code128Modules(id)
 	if err != nil {
-		b.fail(err)
-		return
+		return 0, false
+	}
+	dpm := min(dots/m, maxBarDots)
+	return dpm, dpm >= 1
+}
+
+// qrCode prints data as a QR code with the largest whole-dot modules that fit
+// (at most maxQRDots), or reports false when it cannot.
+func qrCode(b *Builder, data string, dots int, native bool) bool {
+	m, err := QRModules(data)
+	if err != nil || dots/m < 1 {
+		return false
 	}
 	dpm := min(dots/m, maxQRDots)
-	if dpm < 1 {
-		b.fail(fmt.Errorf("%w: QR of %d bytes", ErrTooWide, len(data)))
-		return
-	}
 	if native {
 		b.NativeQR(data, dpm)
-		return
+	} else {
+		b.QRRaster(data, dpm)
 	}
-	b.QRRaster(data, dpm)
+	return true
 }
 
 // vatTable prints the VAT rows as columns letter, rate, net, tax, gross, or
@@ -193,6 +212,38 @@ func vatTable(b *Builder, rows []VATRow, cols int) {
 	for _, r := range rows {
 		b.Line(pad(r.Letter, 1) + " " + pad(r.Rate, rateW) + lpad(r.Net, numW) + lpad(r.Tax, numW) + lpad(r.Gross, numW))
 	}
+}
+
+// clean returns a copy of r whose strings hold no control characters.
+func (r Receipt) clean() Receipt {
+	c := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7F {
+				return ' '
+			}
+			return r
+		}, s)
+	}
+	cs := func(ss []string) []string {
+		out := make([]string, len(ss))
+		for i, s := range ss {
+			out[i] = c(s)
+		}
+		return out
+	}
+	r.Store, r.Payment, r.Footer = cs(r.Store), cs(r.Payment), cs(r.Footer)
+	r.TxnID, r.Total, r.Currency, r.QRURL = c(r.TxnID), c(r.Total), c(r.Currency), c(r.QRURL)
+	lines := make([]ReceiptLine, len(r.Lines))
+	for i, l := range r.Lines {
+		lines[i] = ReceiptLine{Name: c(l.Name), Qty: l.Qty, WeightG: l.WeightG, UnitPrice: c(l.UnitPrice), Amount: c(l.Amount), VATLetter: c(l.VATLetter)}
+	}
+	r.Lines = lines
+	vat := make([]VATRow, len(r.VAT))
+	for i, v := range r.VAT {
+		vat[i] = VATRow{Letter: c(v.Letter), Rate: c(v.Rate), Net: c(v.Net), Tax: c(v.Tax), Gross: c(v.Gross)}
+	}
+	r.VAT = vat
+	return r
 }
 
 // twoCol prints left and right on one line of cols columns, right flush right,
