@@ -217,7 +217,8 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	w := &writer{l: l, ctx: ctx, st: &st, now: l.cfg.Now().UTC()}
 	err := l.apply(w, cmd)
 	if err == nil && len(w.events) == 0 {
-		return Result{View: l.View()}, nil // nothing to change
+		w.rollback() // nothing to record
+		return Result{View: l.View()}, nil
 	}
 	var view *View
 	var res Result
