@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/internal/atomicfile"
 )
 
 // The browser test drives the real shopper page in Debian's headless chromium
@@ -67,25 +68,6 @@ func artifactDir(t *testing.T) string {
 }
 
 // writeFileAtomic writes b to path through a synced temporary file.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
 
 // browserTab is one browser tab of the test.
 type browserTab struct {
@@ -155,7 +137,7 @@ func (tb *browserTab) fail(step string, err error) {
 	}
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		path := filepath.Join(tb.artifacts, tb.name+"-failed.png")
-		if writeFileAtomic(path, png) == nil {
+		if atomicfile.WriteBytes(path, png) == nil {
 			tb.t.Logf("screenshot of the failure: %s", path)
 		}
 	}
@@ -200,7 +182,7 @@ func (tb *browserTab) screenshot(file string, full bool) {
 		tb.fail("screenshot "+file, err)
 	}
 	path := filepath.Join(tb.artifacts, file)
-	if err := writeFileAtomic(path, png); err != nil {
+	if err := atomicfile.WriteBytes(path, png); err != nil {
 		tb.t.Fatal(err)
 	}
 	tb.t.Logf("screenshot: %s", path)

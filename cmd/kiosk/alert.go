@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -19,8 +18,6 @@ import (
 	"github.com/kiosk-sco/kiosk/kiosk"
 	"github.com/kiosk-sco/kiosk/store"
 )
-
-func dirOf(path string) string { return filepath.Dir(path) }
 
 func alertCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/internal/atomicfile"
 	"github.com/kiosk-sco/kiosk/store"
 )
 
@@ -131,26 +132,5 @@ func catalogExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *out == "" {
 		return cat.Export(ctx, stdout)
 	}
-	return writeFileAtomic(*out, func(w io.Writer) error { return cat.Export(ctx, w) })
-}
-
-// writeFileAtomic writes path through a temporary file, fsync and rename.
-func writeFileAtomic(path string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".kiosk-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := fill(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(*out, func(w io.Writer) error { return cat.Export(ctx, w) })
 }

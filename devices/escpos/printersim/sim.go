@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/devices/escpos"
 	"github.com/kiosk-sco/kiosk/devices/simport"
+	"github.com/kiosk-sco/kiosk/internal/atomicfile"
 )
 
 // Sim is a simulated receipt printer on the far end of a pseudo-terminal.
@@ -264,29 +264,7 @@ func (s *Sim) WritePNG(path string) error {
 
 // WriteFile writes b to path atomically: a temporary file in the same
 // directory, synced, then renamed.
-func WriteFile(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+func WriteFile(path string, b []byte) error { return atomicfile.WriteBytes(path, b) }
 
 // Close unplugs the printer for good and stops it.
 func (s *Sim) Close() error {
