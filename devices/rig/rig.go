@@ -215,7 +215,7 @@ func Start(ctx context.Context, cfg Config, sink devices.Sink, opt Options) (*Ri
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.role, err)
 		}
-		d := scale.New(s.role, proto, scale.Config{}, sink, opt.Now, opt.Log.With("device", string(s.role)))
+		d := scale.New(s.role, proto, scale.Config{}, sink, opt.Now, opt.Log) // the driver names its role
 		*s.drv = d
 		run = append(run, func() { scale.Run(ctx, serialport.Opens(sc), opt.Backoff, d) })
 	}
@@ -225,7 +225,7 @@ func Start(ctx context.Context, cfg Config, sink devices.Sink, opt Options) (*Ri
 		if err != nil {
 			return nil, fmt.Errorf("printer: %w", err)
 		}
-		r.Printer = escpos.New(pcfg, sink, opt.Now, opt.Log.With("device", "printer"))
+		r.Printer = escpos.New(pcfg, sink, opt.Now, opt.Log) // the driver names itself
 		run = append(run, func() { escpos.Run(ctx, serialport.Opens(sc), opt.Backoff, r.Printer) })
 	}
 	for _, f := range run {
