@@ -90,13 +90,28 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (escpos.Receipt, error
 		r.VAT = append(r.VAT, escpos.VATRow{Letter: letters[vatKey(g.Class, g.Rate)], Rate: g.Rate.String() + "%",
 			Net: g.Net.StringFixed(2), Tax: g.Tax.StringFixed(2), Gross: g.Gross.StringFixed(2)})
 	}
+	words := receiptWords[catalog.Lang(lang)]
+	if words.notPaid == "" {
+		words = receiptWords[catalog.English]
+	}
+	r.Labels = words.Labels
 	if !ended.Valid {
-		r.Payment = []string{"NOT PAID - basket copy"}
+		r.Payment = []string{words.notPaid}
 	}
 	if u := l.cfg.Receipt.URL; u != "" {
 		r.QRURL = strings.ReplaceAll(u, "{txn}", txnID)
 	}
 	return r, nil
+}
+
+// receiptWords are a receipt's fixed words in the transaction's language.
+var receiptWords = map[catalog.Lang]struct {
+	escpos.Labels
+	notPaid string
+}{
+	catalog.English: {escpos.Labels{Total: "TOTAL", VAT: "VAT", Net: "Net", Tax: "Tax", Gross: "Gross"}, "NOT PAID - basket copy"},
+	catalog.German:  {escpos.Labels{Total: "SUMME", VAT: "MwSt", Net: "Netto", Tax: "Steuer", Gross: "Brutto"}, "NICHT BEZAHLT - Kopie des Warenkorbs"},
+	catalog.Spanish: {escpos.Labels{Total: "TOTAL", VAT: "IVA", Net: "Base", Tax: "Cuota", Gross: "Total"}, "NO PAGADO - copia de la cesta"},
 }
 
 func vatKey(class string, rate decimal.Decimal) string { return class + "|" + rate.String() }

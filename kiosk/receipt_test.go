@@ -49,8 +49,8 @@ func TestReceiptOfTheBasket(t *testing.T) {
 	if len(r.VAT) != 2 || r.VAT[0].Letter != "A" || r.VAT[0].Rate != "19%" || r.Lines[1].VATLetter != "A" {
 		t.Fatalf("VAT %+v", r.VAT)
 	}
-	if len(r.Payment) == 0 {
-		t.Fatal("an open basket's receipt must say it is not paid")
+	if len(r.Payment) != 1 || r.Payment[0] != "NICHT BEZAHLT - Kopie des Warenkorbs" || r.Labels.Total != "SUMME" {
+		t.Fatalf("an open basket's receipt must say it is not paid, in German: %q %+v", r.Payment, r.Labels)
 	}
 
 	p := &fakePrinter{status: devices.Status{Connected: true}}

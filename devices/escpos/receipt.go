@@ -21,6 +21,27 @@ type Receipt struct {
 	Payment  []string
 	Footer   []string
 	QRURL    string // printed as a QR code, e.g. the e-receipt or survey link
+	Labels   Labels // the receipt's fixed words; empty ones are English
+}
+
+// Labels are the fixed words of a receipt, in the shopper's language.
+type Labels struct {
+	Total, VAT, Net, Tax, Gross string
+}
+
+// orEnglish fills the empty labels with English.
+func (l Labels) orEnglish() Labels {
+	def := func(s *string, en string) {
+		if *s == "" {
+			*s = en
+		}
+	}
+	def(&l.Total, "TOTAL")
+	def(&l.VAT, "VAT")
+	def(&l.Net, "Net")
+	def(&l.Tax, "Tax")
+	def(&l.Gross, "Gross")
+	return l
 }
 
 // ReceiptLine is one basket line.
@@ -55,6 +76,7 @@ const (
 // cannot be drawn (data too long) prints as text.
 func (r Receipt) Render(widthMM int, native bool) []byte {
 	r = r.clean()
+	lb := r.Labels.orEnglish()
 	dots, cols := DotsFor(widthMM), ColumnsFor(widthMM)
 	b := NewBuilder(dots).Init().CodePage()
 	rule := strings.Repeat("-", cols)
@@ -102,12 +124,12 @@ func (r Receipt) Render(widthMM int, native bool) []byte {
 		total += " " + r.Currency
 	}
 	b.Bold(true).DoubleSize(true)
-	twoCol(b, "TOTAL", total, cols/2)
+	twoCol(b, lb.Total, total, cols/2)
 	b.DoubleSize(false).Bold(false)
 
 	if len(r.VAT) > 0 {
 		b.Raw(LF)
-		vatTable(b, r.VAT, cols)
+		vatTable(b, r.VAT, cols, lb)
 	}
 	if len(r.Payment) > 0 {
 		b.Line(rule)
@@ -189,7 +211,7 @@ func qrCode(b *Builder, data string, dots int, native bool) bool {
 
 // vatTable prints the VAT rows as columns letter, rate, net, tax, gross, or
 // one row per line when an amount does not fit its column.
-func vatTable(b *Builder, rows []VATRow, cols int) {
+func vatTable(b *Builder, rows []VATRow, cols int, lb Labels) {
 	rateW := cols/4 - 2
 	numW := (cols - 2 - rateW) / 3
 	fits := true
@@ -201,14 +223,14 @@ func vatTable(b *Builder, rows []VATRow, cols int) {
 	}
 	if !fits {
 		for _, r := range rows {
-			b.Line(truncate(strings.TrimSpace(r.Letter+" VAT "+r.Rate), cols))
-			twoCol(b, "  Net", r.Net, cols)
-			twoCol(b, "  Tax", r.Tax, cols)
-			twoCol(b, "  Gross", r.Gross, cols)
+			b.Line(truncate(strings.TrimSpace(r.Letter+" "+lb.VAT+" "+r.Rate), cols))
+			twoCol(b, "  "+lb.Net, r.Net, cols)
+			twoCol(b, "  "+lb.Tax, r.Tax, cols)
+			twoCol(b, "  "+lb.Gross, r.Gross, cols)
 		}
 		return
 	}
-	b.Line(pad("VAT", 2+rateW) + lpad("Net", numW) + lpad("Tax", numW) + lpad("Gross", numW))
+	b.Line(pad(lb.VAT, 2+rateW) + lpad(lb.Net, numW) + lpad(lb.Tax, numW) + lpad(lb.Gross, numW))
 	for _, r := range rows {
 		b.Line(pad(r.Letter, 1) + " " + pad(r.Rate, rateW) + lpad(r.Net, numW) + lpad(r.Tax, numW) + lpad(r.Gross, numW))
 	}
@@ -233,6 +255,7 @@ func (r Receipt) clean() Receipt {
 	}
 	r.Store, r.Payment, r.Footer = cs(r.Store), cs(r.Payment), cs(r.Footer)
 	r.TxnID, r.Total, r.Currency, r.QRURL = c(r.TxnID), c(r.Total), c(r.Currency), c(r.QRURL)
+	r.Labels = Labels{Total: c(r.Labels.Total), VAT: c(r.Labels.VAT), Net: c(r.Labels.Net), Tax: c(r.Labels.Tax), Gross: c(r.Labels.Gross)}
 	lines := make([]ReceiptLine, len(r.Lines))
 	for i, l := range r.Lines {
 		lines[i] = ReceiptLine{Name: c(l.Name), Qty: l.Qty, WeightG: l.WeightG, UnitPrice: c(l.UnitPrice), Amount: c(l.Amount), VATLetter: c(l.VATLetter)}

@@ -232,3 +232,22 @@ func TestReceiptUntrustedText(t *testing.T) {
 		t.Error("an unprintable QR URL is not printed as text")
 	}
 }
+
+func TestReceiptLabelsInTheShoppersLanguage(t *testing.T) {
+	r := Receipt{TxnID: "0001012611240001", Total: "3.28", Currency: "EUR",
+		Lines:  []ReceiptLine{{Name: "Bananen", WeightG: 1234, UnitPrice: "1.69", Amount: "2.09", VATLetter: "A"}},
+		VAT:    []VATRow{{Letter: "A", Rate: "7%", Net: "3.07", Tax: "0.21", Gross: "3.28"}},
+		Labels: Labels{Total: "SUMME", VAT: "MwSt", Net: "Netto", Tax: "Steuer", Gross: "Brutto\x1b"}}
+	out := string(r.Render(80, true))
+	for _, want := range []string{"SUMME", "MwSt", "Netto", "Steuer", "Brutto "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("receipt lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "TOTAL") || strings.Contains(out, "Brutto\x1b") {
+		t.Error("English label or a control byte from a label reached the printer")
+	}
+	if en := string((Receipt{Total: "1.00"}).Render(58, true)); !strings.Contains(en, "TOTAL") {
+		t.Error("empty labels should be English")
+	}
+}
