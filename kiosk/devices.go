@@ -152,6 +152,13 @@ func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
 			return nil
 		}
 		blocking := t == AlertScannerFault && st.txn != nil
+		if AlertTypes[t].BlocksPayment {
+			// Not on the pay screen while paying cannot work: back to scanning,
+			// where the banner says why.
+			if err := l.resume(w); err != nil {
+				return err
+			}
+		}
 		return l.raiseAs(w, t, AlertDetail{Device: string(role), Fault: code}, blocking)
 	}
 	for _, f := range status.Faults {

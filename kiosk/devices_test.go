@@ -93,7 +93,13 @@ func TestPrinterFaultsBlockPayment(t *testing.T) {
 	if v = tl.do(Command{Op: OpCheckout}).View; v.State != StateReadyToPay {
 		t.Fatalf("checkout with only a warning open: %s", v.State)
 	}
-	if devs := tl.Devices(); len(devs) != 1 || devs[0].Role != devices.RolePrinter || len(devs[0].Warnings) != 1 {
+	// The cover opens while the shopper is on the pay screen: back to scanning.
+	tl.Device(status(devices.RolePrinter, true, []string{devices.FaultCoverOpen}, []string{devices.WarnPaperNearEnd}))
+	v = tl.waitFor("cover alert", func(v *View) bool { return hasAlert(v, AlertPrinterFault, devices.FaultCoverOpen) != nil })
+	if v.State != StateShopping {
+		t.Fatalf("a payment-blocking fault on the pay screen leaves state %s", v.State)
+	}
+	if devs := tl.Devices(); len(devs) != 1 || devs[0].Role != devices.RolePrinter || len(devs[0].Warnings) != 1 || devs[0].Faults[0] != devices.FaultCoverOpen {
 		t.Fatalf("devices %+v", devs)
 	}
 }
