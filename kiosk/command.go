@@ -1,6 +1,9 @@
 package kiosk
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -120,6 +123,14 @@ func (c *Command) check() error {
 }
 
 func (c *Command) String() string { return fmt.Sprintf("%s%+v", c.Op, *c) }
+
+// fingerprint identifies what a command asks for, so that a retry can be told
+// from another command sent under the same idempotency key.
+func (c *Command) fingerprint() string {
+	b, _ := json.Marshal(c) // the exported fields; the key itself is not among them
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
 
 func printable(s string) bool {
 	for i := 0; i < len(s); i++ {

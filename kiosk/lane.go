@@ -91,7 +91,7 @@ type Lane struct {
 	devView atomic.Pointer[[]DeviceView]
 	hub     hub
 	st      state // owned by Run
-	idem    map[string][]byte
+	idem    map[string]idemEntry
 	stmt    statements
 }
 
@@ -119,7 +119,7 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 		reqs: make(chan request),
 		devs: make(chan devices.Event, 64),
 		done: make(chan struct{}),
-		idem: map[string][]byte{},
+		idem: map[string]idemEntry{},
 	}
 	if err := l.stmt.prepare(ctx, db.W); err != nil {
 		return nil, err
@@ -209,7 +209,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 		return Result{}, err
 	}
 	if cmd.IdemKey != "" {
-		if res, ok, err := l.replay(ctx, cmd.IdemKey); err != nil || ok {
+		if res, ok, err := l.replay(ctx, cmd); err != nil || ok {
 			return res, err
 		}
 	}
@@ -235,8 +235,9 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 		if cmd.IdemKey != "" {
 			var body []byte
 			if body, err = json.Marshal(res); err == nil {
-				err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, w.now.Format(time.RFC3339Nano), string(body))
-				l.rememberIdem(cmd.IdemKey, body)
+				e := idemEntry{request: cmd.fingerprint(), response: body}
+				err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, w.now.Format(time.RFC3339Nano), e.request, string(body))
+				l.rememberIdem(cmd.IdemKey, e)
 			}
 		}
 	}
@@ -261,29 +262,43 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	return res, nil
 }
 
-func (l *Lane) rememberIdem(key string, body []byte) {
+// idemEntry is what an idempotency key stands for: the command it came with and
+// the answer it got.
+type idemEntry struct {
+	request  string
+	response []byte
+}
+
+func (l *Lane) rememberIdem(key string, e idemEntry) {
 	if len(l.idem) >= 4096 {
 		clear(l.idem)
 	}
-	l.idem[key] = body
+	l.idem[key] = e
 }
 
-func (l *Lane) replay(ctx context.Context, key string) (Result, bool, error) {
-	body, ok := l.idem[key]
+// replay answers a command whose idempotency key was seen before: the same
+// command gets the first answer again; another command under the same key is
+// refused, since returning the first answer would silently drop it.
+func (l *Lane) replay(ctx context.Context, cmd Command) (Result, bool, error) {
+	e, ok := l.idem[cmd.IdemKey]
 	if !ok {
-		var s string
-		err := l.db.R.QueryRowContext(ctx, `SELECT response FROM idempotency WHERE lane_id = ? AND key = ?`, l.id, key).Scan(&s)
+		var resp string
+		err := l.db.R.QueryRowContext(ctx, `SELECT request, response FROM idempotency WHERE lane_id = ? AND key = ?`, l.id, cmd.IdemKey).
+			Scan(&e.request, &resp)
 		if err == sql.ErrNoRows {
 			return Result{}, false, nil
 		}
 		if err != nil {
 			return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
 		}
-		body = []byte(s)
-		l.rememberIdem(key, body)
+		e.response = []byte(resp)
+		l.rememberIdem(cmd.IdemKey, e)
+	}
+	if e.request != cmd.fingerprint() {
+		return Result{}, false, errorf(KindState, "request.idempotency_key_reused", "idempotency key %q was used for another command", cmd.IdemKey)
 	}
 	var res Result
-	if err := json.Unmarshal(body, &res); err != nil {
+	if err := json.Unmarshal(e.response, &res); err != nil {
 		return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
 	}
 	res.Replayed = true
@@ -389,7 +404,7 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	s.lineUpdate = p(`UPDATE lines SET qty = ?, amount_minor = ?, voided = ? WHERE txn_id = ? AND line_no = ?`)
 	s.txnTotals = p(`UPDATE transactions SET total_minor = ?, items = ? WHERE id = ?`)
-	s.idemInsert = p(`INSERT INTO idempotency (lane_id, key, at, response) VALUES (?, ?, ?, ?)`)
+	s.idemInsert = p(`INSERT INTO idempotency (lane_id, key, at, request, response) VALUES (?, ?, ?, ?, ?)`)
 	s.alertInsert = p(`INSERT INTO alerts (lane_id, txn_id, type, blocking, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	s.alertResolve = p(`UPDATE alerts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL`)
 	if err != nil {

@@ -356,6 +356,8 @@ func TestIdempotencyKeySurvivesRestart(t *testing.T) {
 		t.Fatalf("retry changed the lane: %+v", again.View)
 	}
 	tl.refused(Command{Op: OpScan, Code: milk, IdemKey: "bad\nkey"}, KindInvalid, "request.idempotency_key")
+	// The same key with another command is not a retry: refused, not answered with the first result.
+	tl.refused(Command{Op: OpScan, Code: yoghurt, IdemKey: "tap-1"}, KindState, "request.idempotency_key_reused")
 	before := tl.View()
 	tl.stop()
 
@@ -370,6 +372,7 @@ func TestIdempotencyKeySurvivesRestart(t *testing.T) {
 	if !replay.Replayed || tl2.View().Seq != before.Seq {
 		t.Fatal("key not remembered across restart")
 	}
+	tl2.refused(Command{Op: OpScan, Code: yoghurt, IdemKey: "tap-1"}, KindState, "request.idempotency_key_reused")
 }
 
 func TestSubscribersSeeOnlyCommittedUpdates(t *testing.T) {

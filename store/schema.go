@@ -95,6 +95,7 @@ CREATE TABLE idempotency (
 	lane_id  TEXT NOT NULL,
 	key      TEXT NOT NULL,
 	at       TEXT NOT NULL,
+	request  TEXT NOT NULL, -- fingerprint of the command the key came with
 	response TEXT NOT NULL,
 	PRIMARY KEY (lane_id, key)
 ) WITHOUT ROWID;

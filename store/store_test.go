@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,8 +27,12 @@ func TestOpenVerifiesSettings(t *testing.T) {
 		t.Fatalf("schema %d, want %d", db.Info.SchemaVersion, SchemaVersion)
 	}
 	// The read pool must refuse writes.
-	if _, err := db.R.ExecContext(ctx, `INSERT INTO idempotency VALUES ('l','k','t','{}')`); err == nil {
-		t.Fatal("read-only pool accepted a write")
+	const ins = `INSERT INTO idempotency (lane_id, key, at, request, response) VALUES ('l', 'k', 't', 'r', '{}')`
+	if _, err := db.R.ExecContext(ctx, ins); err == nil || !strings.Contains(err.Error(), "readonly") {
+		t.Fatalf("read-only pool and a write: %v", err)
+	}
+	if _, err := db.W.ExecContext(ctx, ins); err != nil { // the same statement is fine on the writer
+		t.Fatal(err)
 	}
 	// Foreign keys are enforced on the writer.
 	err = db.Tx(ctx, func(tx *sql.Tx) error {

@@ -133,6 +133,10 @@ func TestIdempotencyKeyReturnsFirstResult(t *testing.T) {
 	if v := ts.lane.View(); len(v.Lines) != 1 || v.Lines[0].Qty != 1 {
 		t.Fatalf("the retry added to the basket: %+v", v.Lines)
 	}
+	// The same key on another command is refused (409), not answered with the first result.
+	if status, b := ts.post(t, `{"op":"help"}`, "double-tap-1", "application/json"); status != 409 || !strings.Contains(string(b), "request.idempotency_key_reused") {
+		t.Fatalf("reused key: %d %s", status, b)
+	}
 	// A different key is a new scan.
 	ts.post(t, body, "double-tap-2", "application/json")
 	if v := ts.lane.View(); v.Lines[0].Qty != 2 {
