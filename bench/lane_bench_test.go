@@ -172,30 +172,7 @@ func BenchmarkScanToEvent(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for i := range warmupOps {
-		if err := scan(i); err != nil {
-			b.Fatal(err)
-		}
-	}
-	newBasket()
-
-	n := opsFor(b, 2000)
-	lat := make([]time.Duration, 0, n)
-	b.ResetTimer()
-	for i := range n {
-		if i > 0 && i%basketScans == 0 {
-			b.StopTimer()
-			newBasket()
-			b.StartTimer()
-		}
-		t0 := time.Now()
-		if err := scan(i); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(t0))
-	}
-	b.StopTimer()
-	reportLatencies(b, lat)
+	measureScans(b, scan, newBasket)
 }
 
 // BenchmarkRawDurableCommit is the baseline: BEGIN IMMEDIATE, one INSERT,
@@ -302,6 +279,12 @@ func BenchmarkScanToEventHTTP(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	measureScans(b, scan, newBasket)
+}
+
+// measureScans warms up, then times each scan, starting a new basket (untimed)
+// every basketScans scans, and reports the latencies.
+func measureScans(b *testing.B, scan func(i int) error, newBasket func()) {
 	for i := range warmupOps {
 		if err := scan(i); err != nil {
 			b.Fatal(err)
