@@ -209,7 +209,15 @@
     return { close: () => es && es.close() };
   }
 
-  window.KioskClient = { ApiError, uuid, getJSON, postJSON, postCommand, connectEvents };
+  // make creates an element with a class and text; data only ever goes in as text.
+  function make(tag, className, text) {
+    const n = document.createElement(tag);
+    if (className) n.className = className;
+    if (text !== undefined && text !== null) n.textContent = String(text);
+    return n;
+  }
+
+  window.KioskClient = { ApiError, uuid, getJSON, postJSON, postCommand, connectEvents, make };
 
   // ------------------------------------------------------- shopper screen
 
@@ -279,13 +287,6 @@
 
     const t = (key, vars) => I.t(lang, key, vars);
     const money = (amount) => I.money(lang, (view && view.currency) || config.currency, amount);
-
-    function make(tag, className, text) {
-      const n = document.createElement(tag);
-      if (className) n.className = className;
-      if (text !== undefined && text !== null) n.textContent = String(text);
-      return n;
-    }
 
     // ---- views
 

@@ -47,12 +47,7 @@
   const t = (key, vars) => I.t(lang, key, vars);
   const money = (amount) => I.money(lang, (view && view.currency) || config.currency, amount);
 
-  function make(tag, className, text) {
-    const n = document.createElement(tag);
-    if (className) n.className = className;
-    if (text !== undefined && text !== null) n.textContent = String(text);
-    return n;
-  }
+  const make = C.make;
 
   // visible shows control bytes of a scanned code as their Unicode control
   // pictures (GS → ␝) so that GS1 labels can be read on screen.
