@@ -175,11 +175,6 @@ func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
 			return err
 		}
 	}
-	if len(w.events) == 0 {
-		// Nothing to record, but the device view changed: keep it.
-		l.st.devStatus, l.st.produceG = st.devStatus, st.produceG
-		l.storeDevices(&l.st)
-	}
 	return nil
 }
 

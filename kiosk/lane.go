@@ -217,7 +217,12 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	w := &writer{l: l, ctx: ctx, st: &st, now: l.cfg.Now().UTC()}
 	err := l.apply(w, cmd)
 	if err == nil && len(w.events) == 0 {
-		w.rollback() // nothing to record
+		// Nothing to record. Every journaled change emits an event, so what the
+		// copy may differ in is device memory (a status without new faults):
+		// keep it.
+		w.rollback()
+		l.st = st
+		l.storeDevices(&st)
 		return Result{View: l.View()}, nil
 	}
 	var view *View
