@@ -229,7 +229,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	var res Result
 	if err == nil && st.txn != nil && w.linesChanged {
 		view = l.buildView(&st)
-		err = w.exec(l.stmt.txnTotals, parseMinor(view.Totals.Total), view.Totals.Items, st.txn.id)
+		err = w.exec(l.stmt.txnTotals, view.totalMinor, view.Totals.Items, st.txn.id)
 	}
 	if err == nil {
 		if view == nil {
@@ -430,8 +430,3 @@ func (s *statements) close() {
 func minor(d decimal.Decimal) int64 { return d.Shift(pricing.MinorDigits).Round(0).IntPart() }
 
 func fromMinor(m int64) decimal.Decimal { return decimal.New(m, -pricing.MinorDigits) }
-
-func parseMinor(s string) int64 {
-	d, _ := decimal.NewFromString(s)
-	return minor(d)
-}

@@ -130,6 +130,7 @@ func (l *Lane) buildView(s *state) *View {
 	}
 	p := pricing.Price(items)
 	v.Totals.Total = p.Total.StringFixed(pricing.MinorDigits)
+	v.totalMinor = minor(p.Total)
 	v.Totals.Items = p.Items
 	for _, g := range p.VAT {
 		v.Totals.VAT = append(v.Totals.VAT, VATView{Class: g.Class, Rate: g.Rate.String(), Gross: g.Gross.StringFixed(2), Net: g.Net.StringFixed(2), Tax: g.Tax.StringFixed(2)})

@@ -28,6 +28,8 @@ type View struct {
 	Lines    []LineView  `json:"lines"`
 	Totals   TotalsView  `json:"totals"`
 	Alerts   []AlertView `json:"alerts"`
+
+	totalMinor int64 // Totals.Total in minor units, for the transactions row
 }
 
 // TxnView identifies the open transaction.
