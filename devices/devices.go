@@ -35,9 +35,12 @@ type Event struct {
 }
 
 // Scan is one framed barcode read, AIM symbology prefix included when the scanner
-// sends one: the catalog decodes it.
+// sends one: the catalog decodes it. A line the driver refused carries the
+// reason in Refused (e.g. "control_byte") and, in Data, only an escaped,
+// printable excerpt for staff: never a barcode to sell.
 type Scan struct {
-	Data string
+	Data    string
+	Refused string
 }
 
 // Weight is a settled reading that left the band around the previous one.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
@@ -71,7 +70,7 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 
 func (l *Lane) startTxn(w *writer) error {
 	st := w.st
-	day := w.now.Format("060102")
+	day := w.now.In(l.cfg.Location).Format("060102") // the store's calendar day, not UTC's
 	prefix := l.cfg.Store + l.cfg.Lane + day
 	var n int
 	if err := w.begin(); err != nil {
@@ -83,7 +82,7 @@ func (l *Lane) startTxn(w *writer) error {
 	}
 	id := fmt.Sprintf("%s%04d", prefix, n+1)
 	if _, err := w.execSQL(`INSERT INTO transactions (id, lane_id, state, started_at, currency, lang) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, l.id, string(StateShopping), w.now.Format(time.RFC3339Nano), l.cfg.Currency, st.lang); err != nil {
+		id, l.id, string(StateShopping), stamp(w.now), l.cfg.Currency, st.lang); err != nil {
 		return err
 	}
 	st.txn = &txnState{id: id, started: w.now, phase: StateShopping}
@@ -228,7 +227,7 @@ func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
 		emb = minor(*ln.embedded)
 	}
 	if err := w.exec(l.stmt.lineInsert, t.id, ln.no, ln.gtin, ln.plu, ln.code, string(names), string(ln.soldBy), ln.qty, ln.weightG,
-		minor(ln.unit), emb, minor(ln.amount), ln.vatClass, ln.vatRate.String(), ln.minAge, 0, w.now.Format(time.RFC3339Nano)); err != nil {
+		minor(ln.unit), emb, minor(ln.amount), ln.vatClass, ln.vatRate.String(), ln.minAge, 0, stamp(w.now)); err != nil {
 		return err
 	}
 	t.lines = append(t.lines, ln)
@@ -368,7 +367,7 @@ func (l *Lane) endTxn(w *writer, reason, by string) error {
 	}
 	st.alerts = kept
 	if _, err := w.execSQL(`UPDATE transactions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?`,
-		reason, w.now.Format(time.RFC3339Nano), reason, t.id); err != nil {
+		reason, stamp(w.now), reason, t.id); err != nil {
 		return err
 	}
 	if err := w.emit("txn_"+reason, map[string]any{"by": by}); err != nil {
@@ -395,7 +394,7 @@ func (l *Lane) raiseAs(w *writer, typ string, d AlertDetail, blocking bool) erro
 	if err := w.begin(); err != nil {
 		return err
 	}
-	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, blocking, string(detail), w.now.Format(time.RFC3339Nano))
+	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, blocking, string(detail), stamp(w.now))
 	if err != nil {
 		return err
 	}
@@ -407,7 +406,7 @@ func (l *Lane) raiseAs(w *writer, typ string, d AlertDetail, blocking bool) erro
 }
 
 func (l *Lane) closeAlert(w *writer, a Alert, by, outcome string) error {
-	if err := w.exec(l.stmt.alertResolve, w.now.Format(time.RFC3339Nano), by, outcome, a.ID); err != nil {
+	if err := w.exec(l.stmt.alertResolve, stamp(w.now), by, outcome, a.ID); err != nil {
 		return err
 	}
 	return w.emit("alert_resolved", map[string]any{"id": a.ID, "type": a.Type, "by": by, "outcome": outcome})

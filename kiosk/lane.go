@@ -27,6 +27,9 @@ type Config struct {
 	Rates    catalog.VATRates
 	Decode   catalog.DecodeOptions
 	Receipt  ReceiptConfig
+	// Location is the store's time zone: transaction ids, receipts and the
+	// screen show its local time; what is stored stays UTC. Default time.Local.
+	Location *time.Location
 	Now      func() time.Time
 	Log      *slog.Logger
 }
@@ -61,6 +64,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Location == nil {
+		c.Location = time.Local
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -241,7 +247,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 			var body []byte
 			if body, err = json.Marshal(res); err == nil {
 				e := idemEntry{request: cmd.fingerprint(), response: body}
-				err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, w.now.Format(time.RFC3339Nano), e.request, string(body))
+				err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, stamp(w.now), e.request, string(body))
 				l.rememberIdem(cmd.IdemKey, e)
 			}
 		}
@@ -381,7 +387,7 @@ func (w *writer) emit(typ string, body any) error {
 		ev.Txn = w.st.txn.id
 		txn = ev.Txn
 	}
-	if err := w.exec(w.l.stmt.journal, ev.ID, ev.Lane, ev.Seq, txn, ev.Type, ev.At.Format(time.RFC3339Nano), string(b)); err != nil {
+	if err := w.exec(w.l.stmt.journal, ev.ID, ev.Lane, ev.Seq, txn, ev.Type, stamp(ev.At), string(b)); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	w.st.seq = seq

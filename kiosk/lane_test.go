@@ -48,12 +48,22 @@ func openTestDB(t *testing.T) *store.DB {
 
 func startLane(t *testing.T, db *store.DB) *testLane {
 	t.Helper()
+	return startLaneWith(t, db, time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), nil)
+}
+
+// startLaneWith starts a lane on the DE layouts whose clock starts at clock and
+// ticks a second per reading; edit changes the configuration first.
+func startLaneWith(t *testing.T, db *store.DB, clock time.Time, edit func(*Config)) *testLane {
+	t.Helper()
 	de, err := catalog.RCNPreset("DE")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl := &testLane{t: t, db: db, clock: time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)}
+	tl := &testLane{t: t, db: db, clock: clock}
 	cfg := Config{Decode: catalog.DecodeOptions{RCN: de}, Now: func() time.Time { tl.clock = tl.clock.Add(time.Second); return tl.clock }}
+	if edit != nil {
+		edit(&cfg)
+	}
 	l, err := Open(context.Background(), db, catalog.NewDB(db), cfg)
 	if err != nil {
 		t.Fatal(err)

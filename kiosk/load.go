@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -29,7 +28,7 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 	case err != nil:
 		return st, fmt.Errorf("kiosk: load transaction: %w", err)
 	default:
-		t.started, _ = time.Parse(time.RFC3339Nano, started)
+		t.started = parseStamp(started)
 		t.phase = State(phase)
 		if t.lines, err = l.loadLines(ctx, db, t.id); err != nil {
 			return st, err
@@ -49,7 +48,7 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 			return st, err
 		}
 		a.Detail = json.RawMessage(detail)
-		a.RaisedAt, _ = time.Parse(time.RFC3339Nano, raised)
+		a.RaisedAt = parseStamp(raised)
 		st.alerts = append(st.alerts, a)
 	}
 	return st, rows.Err()
@@ -104,7 +103,7 @@ func (l *Lane) EventsAfter(ctx context.Context, after int64, limit int) ([]Event
 		if err := rows.Scan(&ev.ID, &ev.Seq, &ev.Txn, &ev.Type, &at, &body); err != nil {
 			return nil, err
 		}
-		ev.At, _ = time.Parse(time.RFC3339Nano, at)
+		ev.At = parseStamp(at)
 		ev.Body = json.RawMessage(body)
 		out = append(out, ev)
 	}

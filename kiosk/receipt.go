@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -56,9 +55,9 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (escpos.Receipt, error
 	if err != nil {
 		return r, err
 	}
-	r.Time, _ = time.Parse(time.RFC3339Nano, started)
+	r.Time = parseStamp(started).In(l.cfg.Location)
 	if ended.Valid {
-		r.Time, _ = time.Parse(time.RFC3339Nano, ended.String)
+		r.Time = parseStamp(ended.String).In(l.cfg.Location)
 	}
 	lines, err := l.loadLines(ctx, l.db.R, txnID)
 	if err != nil {
@@ -159,7 +158,7 @@ func (l *Lane) PrintTestPage(ctx context.Context, p Printer, by string) error {
 	}
 	dots := escpos.DotsFor(l.cfg.Receipt.WidthMM)
 	b := escpos.NewBuilder(dots).Init().CodePage().Align(escpos.AlignCenter).DoubleSize(true).Line("TEST PAGE").DoubleSize(false).
-		Line("lane "+l.id).Line(l.cfg.Now().Format("2006-01-02 15:04:05")).Feed(1).
+		Line("lane "+l.id).Line(l.cfg.Now().In(l.cfg.Location).Format("2006-01-02 15:04:05")).Feed(1).
 		Line("äöü ÄÖÜ ß € · ñ Ñ ¿ ¡ é è").Bold(true).Line("bold").Bold(false).Feed(1).
 		Code128Raster("0123456789", 2).Feed(1).QRRaster("kiosk test page "+l.id, 4).Feed(3).Cut(true)
 	if err := b.Err(); err != nil {

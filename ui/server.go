@@ -146,8 +146,12 @@ func (s *Server) config(c *fiber.Ctx) error {
 	for i, l := range catalog.Langs {
 		langs[i] = string(l)
 	}
+	tz := cfg.Location.String()
+	if tz == "Local" {
+		tz = "" // the machine's zone: the kiosk's own browser already uses it
+	}
 	return c.JSON(fiber.Map{"lane": s.lane.ID(), "currency": cfg.Currency, "lang": cfg.Lang, "langs": langs,
-		"demo": s.opt.Demo, "keyboardWedge": s.opt.KeyboardWedge})
+		"demo": s.opt.Demo, "keyboardWedge": s.opt.KeyboardWedge, "timeZone": tz})
 }
 
 // DecodeCommand parses a shopper command body strictly: one JSON object, known

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+	_ "time/tzdata" // zone data for machines without /usr/share/zoneinfo
 
 	"github.com/shopspring/decimal"
 
@@ -24,6 +26,7 @@ type Config struct {
 	Lane          string              `json:"lane"`
 	Currency      string              `json:"currency"`
 	Lang          string              `json:"lang"`
+	TimeZone      string              `json:"timezone"`   // IANA name, e.g. Europe/Berlin; default: the machine's
 	VAT           map[string]string   `json:"vat"`        // class -> percent
 	RCNPreset     string              `json:"rcnPreset"`  // DE, UK, SE, NO, DK, US or "none"
 	RCN           []catalog.RCNLayout `json:"rcnLayouts"` // custom layouts, replace the preset
@@ -83,6 +86,8 @@ func (c *commonFlags) load(fs *flag.FlagSet) error {
 			cfg.Currency = flagged.Currency
 		case "lang":
 			cfg.Lang = flagged.Lang
+		case "tz":
+			cfg.TimeZone = flagged.TimeZone
 		case "rcn":
 			cfg.RCNPreset = flagged.RCNPreset
 		case "keyboard-wedge":
@@ -141,7 +146,25 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 	if err != nil {
 		return kiosk.Config{}, err
 	}
-	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: c.Receipt}, nil
+	loc, err := c.location()
+	if err != nil {
+		return kiosk.Config{}, err
+	}
+	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: c.Receipt,
+		Location: loc}, nil
+}
+
+// location loads the store's time zone. The binary embeds the zone database, so
+// a kiosk image without /usr/share/zoneinfo still knows Europe/Berlin.
+func (c Config) location() (*time.Location, error) {
+	if c.TimeZone == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil || c.TimeZone == "Local" {
+		return nil, fmt.Errorf("timezone %q: want an IANA name such as Europe/Berlin", c.TimeZone)
+	}
+	return loc, nil
 }
 
 // socketPath is where a running server listens for the staff command line.

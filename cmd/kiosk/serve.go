@@ -29,6 +29,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.cfg.Addr, "addr", c.cfg.Addr, "shopper listener (loopback only)")
 	fs.StringVar(&c.cfg.Currency, "currency", c.cfg.Currency, "ISO 4217 currency")
 	fs.StringVar(&c.cfg.Lang, "lang", c.cfg.Lang, "default language: en, de, es")
+	fs.StringVar(&c.cfg.TimeZone, "tz", c.cfg.TimeZone, "store time zone, IANA name (default: the machine's)")
 	fs.StringVar(&c.cfg.RCNPreset, "rcn", c.cfg.RCNPreset, "variable-measure barcode layouts: "+fmt.Sprint(catalog.RCNPresetNames())+" or none")
 	fs.BoolVar(&c.cfg.KeyboardWedge, "keyboard-wedge", false, "accept a keyboard-mode USB scanner on the shopper page")
 	if err := fs.Parse(args); err != nil {

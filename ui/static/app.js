@@ -1020,7 +1020,7 @@
     function addJournal(ev) {
       if (el.journal.hidden) return;
       const at = ev.at ? new Date(ev.at) : null;
-      const time = at && !isNaN(at.getTime()) ? at.toLocaleTimeString(lang) : "";
+      const time = at && !isNaN(at.getTime()) ? at.toLocaleTimeString(lang, config.timeZone ? { timeZone: config.timeZone } : {}) : "";
       const li = make("li", "journal-entry", "#" + ev.seq + " " + time + " " + ev.type + (ev.txn ? " · " + ev.txn : ""));
       if (ev.body !== undefined) li.title = JSON.stringify(ev.body).slice(0, 2000);
       el.journalList.prepend(li);
