@@ -265,6 +265,9 @@ func doJSON(client *http.Client, req *http.Request, out any) error {
 type seqReply struct {
 	View struct {
 		Seq    int64 `json:"seq"`
+		Txn    *struct {
+			ID string `json:"id"`
+		} `json:"txn"`
 		Alerts []struct {
 			ID   int64  `json:"id"`
 			Type string `json:"type"`

@@ -41,7 +41,10 @@ type laneFixture struct {
 	stop  func()
 }
 
-func newLaneFixture(b *testing.B) *laneFixture {
+func newLaneFixture(b *testing.B) *laneFixture { return newLaneFixtureWith(b, nil) }
+
+// newLaneFixtureWith is newLaneFixture with edit applied to the lane's configuration.
+func newLaneFixtureWith(b *testing.B, edit func(*kiosk.Config)) *laneFixture {
 	b.Helper()
 	ctx := context.Background()
 	db := openStore(b, filepath.Join(benchDir(b, "lane"), "kiosk.db"))
@@ -50,7 +53,11 @@ func newLaneFixture(b *testing.B) *laneFixture {
 		db.Close()
 		b.Fatal(err)
 	}
-	lane, err := kiosk.Open(ctx, db, cat, kiosk.Config{Log: quietLog})
+	cfg := kiosk.Config{Log: quietLog}
+	if edit != nil {
+		edit(&cfg)
+	}
+	lane, err := kiosk.Open(ctx, db, cat, cfg)
 	if err != nil {
 		db.Close()
 		b.Fatal(err)
@@ -122,6 +129,9 @@ func waitUpdate(updates <-chan kiosk.Update, seq int64) error {
 
 // endBasket cancels the open transaction: the shopper asks, staff approve.
 func endBasket(ctx context.Context, lane *kiosk.Lane) (int64, error) {
+	if v := lane.View(); v.Txn == nil {
+		return v.Seq, nil
+	}
 	res, err := lane.Do(ctx, kiosk.Command{Op: kiosk.OpCancel})
 	if err != nil {
 		return 0, fmt.Errorf("cancel: %w", err)
@@ -224,8 +234,25 @@ func BenchmarkRawDurableCommit(b *testing.B) {
 // BenchmarkScanToEventHTTP times the shopper's path: POST /api/commands on the
 // Fiber app over loopback until the page's SSE stream carries the new state.
 func BenchmarkScanToEventHTTP(b *testing.B) {
-	ctx := context.Background()
 	f := newLaneFixture(b)
+	h := newHTTPFixture(b, f)
+	scan := func(i int) error { return h.scan(scanCode(f.codes, i)) }
+	measureScans(b, scan, h.newBasket)
+}
+
+// httpFixture is the shopper server of a lane fixture on loopback, with an
+// open SSE stream.
+type httpFixture struct {
+	b      *testing.B
+	f      *laneFixture
+	base   string
+	client *http.Client
+	sse    *sseStream
+}
+
+func newHTTPFixture(b *testing.B, f *laneFixture) *httpFixture {
+	b.Helper()
+	ctx := context.Background()
 	srv := ui.New(f.lane, f.cat, ui.Options{Log: quietLog})
 	app := srv.App()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -234,52 +261,60 @@ func BenchmarkScanToEventHTTP(b *testing.B) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
+	h := &httpFixture{b: b, f: f, base: "http://" + ln.Addr().String(),
+		client: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}}}
+	sseClient := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	if h.sse, err = openSSE(ctx, sseClient, h.base+"/api/events"); err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(func() {
+		h.sse.Close()
+		h.client.CloseIdleConnections()
+		sseClient.CloseIdleConnections()
 		srv.CloseStreams()
 		_ = app.ShutdownWithTimeout(5 * time.Second)
 		<-served
 	})
-	base := "http://" + ln.Addr().String()
-	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}}
-	defer client.CloseIdleConnections()
-	sseClient := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	defer sseClient.CloseIdleConnections()
+	if err := h.sse.waitSeq(f.lane.View().Seq, 10*time.Second); err != nil {
+		b.Fatal(err)
+	}
+	return h
+}
 
-	sse, err := openSSE(ctx, sseClient, base+"/api/events")
+// scan posts a scan and waits for its state on the SSE stream.
+func (h *httpFixture) scan(code string) error {
+	var r seqReply
+	if err := postJSON(context.Background(), h.client, h.base+"/api/commands", `{"op":"scan","code":"`+code+`","source":"scanner"}`, &r); err != nil {
+		return fmt.Errorf("scan %s: %w", code, err)
+	}
+	return h.sse.waitSeq(r.View.Seq, 10*time.Second)
+}
+
+// newBasket cancels the basket over HTTP, staff approve it in process.
+func (h *httpFixture) newBasket() {
+	ctx := context.Background()
+	if h.f.lane.View().Txn == nil {
+		return
+	}
+	var r seqReply
+	err := postJSON(ctx, h.client, h.base+"/api/commands", `{"op":"cancel"}`, &r)
+	if err == nil && r.View.Txn == nil {
+		return // empty basket: cancelled at once
+	}
+	var id int64
+	if err == nil {
+		id, err = r.alert(kiosk.AlertCancelRequest)
+	}
+	var res kiosk.Result
+	if err == nil {
+		res, err = h.f.lane.Resolve(ctx, id, "approved", "bench", "")
+	}
+	if err == nil {
+		err = h.sse.waitSeq(res.View.Seq, 10*time.Second)
+	}
 	if err != nil {
-		b.Fatal(err)
+		h.b.Fatal(err)
 	}
-	defer sse.Close()
-	if err := sse.waitSeq(f.lane.View().Seq, 10*time.Second); err != nil {
-		b.Fatal(err)
-	}
-
-	scan := func(i int) error {
-		var r seqReply
-		if err := postJSON(ctx, client, base+"/api/commands", `{"op":"scan","code":"`+scanCode(f.codes, i)+`","source":"scanner"}`, &r); err != nil {
-			return fmt.Errorf("scan %d: %w", i, err)
-		}
-		return sse.waitSeq(r.View.Seq, 10*time.Second)
-	}
-	newBasket := func() {
-		var r seqReply
-		err := postJSON(ctx, client, base+"/api/commands", `{"op":"cancel"}`, &r)
-		var id int64
-		if err == nil {
-			id, err = r.alert(kiosk.AlertCancelRequest)
-		}
-		var res kiosk.Result
-		if err == nil {
-			res, err = f.lane.Resolve(ctx, id, "approved", "bench", "")
-		}
-		if err == nil {
-			err = sse.waitSeq(res.View.Seq, 10*time.Second)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	measureScans(b, scan, newBasket)
 }
 
 // measureScans warms up, then times each scan, starting a new basket (untimed)

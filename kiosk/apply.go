@@ -7,7 +7,6 @@ import (
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
-	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 )
 
 // apply runs one validated command against w.st, writing through w.
@@ -86,6 +85,9 @@ func (l *Lane) startTxn(w *writer) error {
 		return err
 	}
 	st.txn = &txnState{id: id, started: w.now, phase: StateShopping}
+	if err := l.pruneIdem(w); err != nil { // once per basket
+		return err
+	}
 	return w.emit("txn_started", map[string]any{"txn": id, "lang": st.lang, "currency": l.cfg.Currency})
 }
 
@@ -214,13 +216,16 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 
 func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
 	t := w.st.txn
+	if len(t.lines) >= l.cfg.MaxLines {
+		return errorf(KindState, "basket.full", "this basket has reached its limit of %d lines: please pay for these items, then start a new basket", l.cfg.MaxLines)
+	}
 	rate, ok := l.cfg.Rates[ln.vatClass]
 	if !ok {
 		return errorf(KindInvalid, "catalog.vat_class", "product %s has VAT class %q, which this store does not configure", ln.gtin, ln.vatClass)
 	}
 	ln.vatRate = rate
 	ln.no = len(t.lines) + 1
-	ln.amount = pricing.LineAmount(ln.pricingItem())
+	ln.price()
 	names, _ := json.Marshal(ln.names)
 	var emb any
 	if ln.embedded != nil {
@@ -231,8 +236,8 @@ func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
 		return err
 	}
 	t.lines = append(t.lines, ln)
-	w.linesChanged = true
-	body := map[string]any{"line": ln.view(), "code": ln.code}
+	w.changed = append(w.changed, ln.no)
+	body := map[string]any{"line": ln.lv, "code": ln.code}
 	for k, v := range extra {
 		body[k] = v
 	}
@@ -267,7 +272,7 @@ func (l *Lane) setQty(w *writer, ln *line, qty int, typ string) error {
 	} else {
 		ln.qty = qty
 	}
-	ln.amount = pricing.LineAmount(ln.pricingItem())
+	ln.price()
 	voided := 0
 	if ln.voided {
 		voided = 1
@@ -275,8 +280,8 @@ func (l *Lane) setQty(w *writer, ln *line, qty int, typ string) error {
 	if err := w.exec(l.stmt.lineUpdate, ln.qty, minor(ln.amount), voided, w.st.txn.id, ln.no); err != nil {
 		return err
 	}
-	w.linesChanged = true
-	return w.emit(typ, map[string]any{"line": ln.view(), "fromQty": from, "toQty": qty})
+	w.changed = append(w.changed, ln.no)
+	return w.emit(typ, map[string]any{"line": ln.lv, "fromQty": from, "toQty": qty})
 }
 
 func (l *Lane) activeLine(st *state, no int) (*line, error) {

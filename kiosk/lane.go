@@ -27,6 +27,12 @@ type Config struct {
 	Rates    catalog.VATRates
 	Decode   catalog.DecodeOptions
 	Receipt  ReceiptConfig
+	// IdemMaxAge is how long an idempotency key is remembered (default 48 h).
+	IdemMaxAge time.Duration
+	// MaxLines bounds the lines of one basket, voided ones included
+	// (default DefaultMaxLines): a basket is a shopping trip, not a storage
+	// that a stuck key or a game can fill.
+	MaxLines int
 	// Location is the store's time zone: transaction ids, receipts and the
 	// screen show its local time; what is stored stays UTC. Default time.Local.
 	Location *time.Location
@@ -65,6 +71,12 @@ func (c *Config) setDefaults() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.IdemMaxAge <= 0 {
+		c.IdemMaxAge = 48 * time.Hour
+	}
+	if c.MaxLines <= 0 {
+		c.MaxLines = DefaultMaxLines
+	}
 	if c.Location == nil {
 		c.Location = time.Local
 	}
@@ -73,6 +85,9 @@ func (c *Config) setDefaults() error {
 	}
 	return nil
 }
+
+// DefaultMaxLines is the default limit of lines per basket.
+const DefaultMaxLines = 300
 
 func knownLang(s string) bool {
 	for _, l := range catalog.Langs {
@@ -222,7 +237,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	st := l.st.clone()
 	w := &writer{l: l, ctx: ctx, st: &st, now: l.cfg.Now().UTC()}
 	err := l.apply(w, cmd)
-	if err == nil && len(w.events) == 0 {
+	if err == nil && len(w.events) == 0 && cmd.IdemKey == "" {
 		// Nothing to record. Every journaled change emits an event, so what the
 		// copy may differ in is device memory (a status without new faults):
 		// keep it.
@@ -232,52 +247,63 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 		return Result{View: l.View()}, nil
 	}
 	var view *View
-	var res Result
-	if err == nil && st.txn != nil && w.linesChanged {
+	if err == nil && st.txn != nil && len(w.changed) > 0 {
 		view = l.buildView(&st)
 		err = w.exec(l.stmt.txnTotals, view.totalMinor, view.Totals.Items, st.txn.id)
 	}
-	if err == nil {
-		if view == nil {
-			view = l.buildView(&st)
+	var idem idemEntry
+	if err == nil && cmd.IdemKey != "" {
+		// The key is kept even for a command that changed nothing, so that
+		// another command cannot be sent under it later.
+		idem = idemEntry{request: cmd.fingerprint(), seq: st.seq}
+		if len(w.events) > 0 {
+			idem.first, idem.last = w.events[0].Seq, w.events[len(w.events)-1].Seq
 		}
-		view.Seq = st.seq
-		res = Result{View: view, Events: w.events}
-		if cmd.IdemKey != "" {
-			var body []byte
-			if body, err = json.Marshal(res); err == nil {
-				e := idemEntry{request: cmd.fingerprint(), response: body}
-				err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, stamp(w.now), e.request, string(body))
-				l.rememberIdem(cmd.IdemKey, e)
-			}
-		}
+		err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, stamp(w.now), idem.request, idem.response())
 	}
 	if err == nil {
 		err = w.commit()
 	}
 	if err != nil {
 		w.rollback()
-		if cmd.IdemKey != "" {
-			delete(l.idem, cmd.IdemKey)
-		}
 		if _, ok := err.(*Error); !ok {
 			l.cfg.Log.Error("lane: command failed", "lane", l.id, "op", cmd.Op, "err", err)
 			err = &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
 		}
 		return Result{}, err
 	}
+	if cmd.IdemKey != "" {
+		l.rememberIdem(cmd.IdemKey, idem)
+	}
+	if len(w.events) == 0 { // a no-op under a key: only the key was recorded
+		l.st = st
+		l.storeDevices(&st)
+		return Result{View: l.View()}, nil
+	}
+	if view == nil {
+		view = l.buildView(&st)
+	}
+	view.Seq = st.seq
+	res := Result{View: view, Events: w.events, Patch: view.patch(l.st.seq, w.changed)}
 	l.st = st
 	l.view.Store(view)
 	l.storeDevices(&st)
-	l.hub.publish(Update{Events: w.events, View: view})
+	l.hub.publish(Update{Events: w.events, View: view, Patch: res.Patch})
 	return res, nil
 }
 
-// idemEntry is what an idempotency key stands for: the command it came with and
-// the answer it got.
+// idemEntry is what an idempotency key stands for: a fingerprint of the
+// command it came with, the lane's sequence number after it, and the journal
+// range of its events (zero when it changed nothing). It stays small whatever
+// the basket holds: a replay reads the events back and shows today's view.
 type idemEntry struct {
-	request  string
-	response []byte
+	request     string
+	seq         int64
+	first, last int64
+}
+
+func (e idemEntry) response() string {
+	return fmt.Sprintf(`{"seq":%d,"first":%d,"last":%d}`, e.seq, e.first, e.last)
 }
 
 func (l *Lane) rememberIdem(key string, e idemEntry) {
@@ -288,8 +314,9 @@ func (l *Lane) rememberIdem(key string, e idemEntry) {
 }
 
 // replay answers a command whose idempotency key was seen before: the same
-// command gets the first answer again; another command under the same key is
-// refused, since returning the first answer would silently drop it.
+// command gets its events again, with the lane's current view; another command
+// under the same key is refused, since answering it with the first result would
+// silently drop it.
 func (l *Lane) replay(ctx context.Context, cmd Command) (Result, bool, error) {
 	e, ok := l.idem[cmd.IdemKey]
 	if !ok {
@@ -302,29 +329,43 @@ func (l *Lane) replay(ctx context.Context, cmd Command) (Result, bool, error) {
 		if err != nil {
 			return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
 		}
-		e.response = []byte(resp)
+		var r struct{ Seq, First, Last int64 }
+		if err := json.Unmarshal([]byte(resp), &r); err != nil {
+			return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
+		}
+		e.seq, e.first, e.last = r.Seq, r.First, r.Last
 		l.rememberIdem(cmd.IdemKey, e)
 	}
 	if e.request != cmd.fingerprint() {
 		return Result{}, false, errorf(KindState, "request.idempotency_key_reused", "idempotency key %q was used for another command", cmd.IdemKey)
 	}
-	var res Result
-	if err := json.Unmarshal(e.response, &res); err != nil {
-		return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
+	res := Result{View: l.View(), Events: []Event{}, Replayed: true}
+	if e.first > 0 {
+		evs, err := l.eventsBetween(ctx, e.first, e.last)
+		if err != nil {
+			return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
+		}
+		res.Events = evs
 	}
-	res.Replayed = true
 	return res, true, nil
+}
+
+// pruneIdem forgets idempotency keys older than the configured age: a retry
+// comes within seconds, or after a restart within minutes, never days later.
+func (l *Lane) pruneIdem(w *writer) error {
+	_, err := w.execSQL(`DELETE FROM idempotency WHERE lane_id = ? AND at < ?`, l.id, stamp(w.now.Add(-l.cfg.IdemMaxAge)))
+	return err
 }
 
 // writer collects one command's writes in a transaction begun at the first write.
 type writer struct {
-	l            *Lane
-	ctx          context.Context
-	st           *state
-	now          time.Time
-	tx           *sql.Tx
-	events       []Event
-	linesChanged bool
+	l       *Lane
+	ctx     context.Context
+	st      *state
+	now     time.Time
+	tx      *sql.Tx
+	events  []Event
+	changed []int // numbers of the lines the command added or changed
 }
 
 func (w *writer) begin() error {

@@ -75,13 +75,17 @@ func (l *Lane) loadLines(ctx context.Context, db *sql.DB, txn string) ([]line, e
 			return nil, fmt.Errorf("kiosk: line %d names: %w", ln.no, err)
 		}
 		ln.soldBy = catalog.SoldBy(soldBy)
-		ln.unit, ln.amount = fromMinor(unit), fromMinor(amount)
+		ln.unit = fromMinor(unit)
 		if emb.Valid {
 			e := fromMinor(emb.Int64)
 			ln.embedded = &e
 		}
 		if ln.vatRate, err = decimal.NewFromString(rate); err != nil {
 			return nil, fmt.Errorf("kiosk: line %d VAT rate: %w", ln.no, err)
+		}
+		ln.price()
+		if minor(ln.amount) != amount {
+			return nil, fmt.Errorf("kiosk: line %d of %s: stored amount %d, its price and quantity give %d", ln.no, txn, amount, minor(ln.amount))
 		}
 		out = append(out, ln)
 	}
@@ -90,8 +94,18 @@ func (l *Lane) loadLines(ctx context.Context, db *sql.DB, txn string) ([]line, e
 
 // EventsAfter returns up to limit journal events of this lane with seq > after.
 func (l *Lane) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
-	rows, err := l.db.R.QueryContext(ctx, `SELECT event_id, seq, coalesce(txn_id, ''), type, at, body FROM journal
+	return l.events(ctx, `SELECT event_id, seq, coalesce(txn_id, ''), type, at, body FROM journal
 		WHERE lane_id = ? AND seq > ? ORDER BY seq LIMIT ?`, l.id, after, limit)
+}
+
+// eventsBetween returns the lane's journal events with first <= seq <= last.
+func (l *Lane) eventsBetween(ctx context.Context, first, last int64) ([]Event, error) {
+	return l.events(ctx, `SELECT event_id, seq, coalesce(txn_id, ''), type, at, body FROM journal
+		WHERE lane_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`, l.id, first, last)
+}
+
+func (l *Lane) events(ctx context.Context, q string, args ...any) ([]Event, error) {
+	rows, err := l.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,20 @@ type line struct {
 	vatRate  decimal.Decimal
 	minAge   int
 	voided   bool
+
+	// Set by price from the fields above, so that a commit costs the same
+	// whatever the basket's size: the view and the totals reuse them.
+	lv     LineView
+	priced pricing.Priced
+}
+
+// price computes the line's amount and caches its view and its share of the
+// totals; call it after any change of the line.
+func (ln *line) price() {
+	it := ln.pricingItem()
+	ln.amount = pricing.LineAmount(it)
+	ln.lv = ln.view()
+	ln.priced = pricing.PricedOf(it, ln.amount)
 }
 
 func (s state) clone() state {
@@ -123,12 +137,14 @@ func (l *Lane) buildView(s *state) *View {
 		return v
 	}
 	v.Txn = &TxnView{ID: s.txn.id, StartedAt: s.txn.started}
-	items := make([]pricing.Item, len(s.txn.lines))
+	v.Lines = make([]LineView, len(s.txn.lines))
+	priced := make([]pricing.Priced, len(s.txn.lines))
 	for i := range s.txn.lines {
-		v.Lines = append(v.Lines, s.txn.lines[i].view())
-		items[i] = s.txn.lines[i].pricingItem()
+		v.Lines[i] = s.txn.lines[i].lv
+		priced[i] = s.txn.lines[i].priced
 	}
-	p := pricing.Price(items)
+	v.LineCount = len(v.Lines)
+	p := pricing.Sum(priced)
 	v.Totals.Total = p.Total.StringFixed(pricing.MinorDigits)
 	v.totalMinor = minor(p.Total)
 	v.Totals.Items = p.Items
@@ -136,4 +152,18 @@ func (l *Lane) buildView(s *state) *View {
 		v.Totals.VAT = append(v.Totals.VAT, VATView{Class: g.Class, Rate: g.Rate.String(), Gross: g.Gross.StringFixed(2), Net: g.Net.StringFixed(2), Tax: g.Tax.StringFixed(2)})
 	}
 	return v
+}
+
+// patch is v with only the given lines: what one commit changed, for screens
+// that hold the view with sequence number from.
+func (v *View) patch(from int64, changed []int) *View {
+	p := *v
+	p.Partial, p.From = true, from
+	p.Lines = make([]LineView, 0, len(changed))
+	for _, no := range changed {
+		if no >= 1 && no <= len(v.Lines) {
+			p.Lines = append(p.Lines, v.Lines[no-1])
+		}
+	}
+	return &p
 }

@@ -28,6 +28,14 @@ type View struct {
 	Lines    []LineView  `json:"lines"`
 	Totals   TotalsView  `json:"totals"`
 	Alerts   []AlertView `json:"alerts"`
+	// LineCount is the number of lines in the basket, voided ones included.
+	LineCount int `json:"lineCount"`
+	// Partial views hold in Lines only the lines one change touched, by their
+	// number; they apply onto the view whose Seq is From. SSE state events after
+	// the first and command answers carry them, so that what travels per scan
+	// does not grow with the basket; GET /api/lane is always whole.
+	Partial bool  `json:"partial,omitempty"`
+	From    int64 `json:"from,omitempty"`
 
 	totalMinor int64 // Totals.Total in minor units, for the transactions row
 }
@@ -96,6 +104,9 @@ type Event struct {
 type Result struct {
 	View   *View   `json:"view"`
 	Events []Event `json:"events"`
+	// Patch is View as a partial view onto the view before the command (nil
+	// when the command changed nothing): what a screen needs to catch up.
+	Patch *View `json:"-"`
 	// Replayed is true when an idempotency key matched an earlier command.
 	Replayed bool `json:"replayed,omitempty"`
 }
@@ -105,6 +116,7 @@ type Result struct {
 type Update struct {
 	Events []Event
 	View   *View
+	Patch  *View // View as a partial view onto the one before
 	Notice *Notice
 }
 

@@ -195,6 +195,9 @@ func (s *Server) command(c *fiber.Ctx) error {
 	if err != nil {
 		return replyError(c, err)
 	}
+	if res.Patch != nil {
+		res.View = res.Patch // what the page lacks; it re-reads the lane after a gap
+	}
 	return c.JSON(res)
 }
 
@@ -288,7 +291,11 @@ func (s *Server) events(c *fiber.Ctx) error {
 				for _, ev := range u.Events {
 					writeSSE(w, ev.Seq, "journal", ev)
 				}
-				writeSSE(w, u.View.Seq, "state", u.View)
+				if u.Patch != nil && u.Patch.From == last {
+					writeSSE(w, u.View.Seq, "state", u.Patch) // the lines that changed, not the whole basket
+				} else {
+					writeSSE(w, u.View.Seq, "state", u.View)
+				}
 				last = u.View.Seq
 			}
 			if w.Flush() != nil {

@@ -66,34 +66,72 @@ func LineAmount(it Item) decimal.Decimal {
 // Price prices a basket: per-line amounts, the total, and per VAT rate the gross,
 // net and tax, with net = gross / (1 + rate) rounded half-up once per rate.
 func Price(items []Item) Result {
-	res := Result{Amounts: make([]decimal.Decimal, len(items))}
-	type key struct{ class, rate string }
-	groups := map[key]*VATLine{}
+	amounts := make([]decimal.Decimal, len(items))
+	priced := make([]Priced, len(items))
 	for i, it := range items {
-		a := LineAmount(it)
-		res.Amounts[i] = a
-		if it.Voided {
+		amounts[i] = LineAmount(it)
+		priced[i] = PricedOf(it, amounts[i])
+	}
+	res := Sum(priced)
+	res.Amounts = amounts
+	return res
+}
+
+// Priced is a line whose amount is already known: what Sum needs of it.
+type Priced struct {
+	Minor    int64 // gross amount in minor units
+	Pieces   int   // what the line adds to the item count
+	VATClass string
+	VATRate  decimal.Decimal
+	Voided   bool
+}
+
+// PricedOf is it with its amount, as LineAmount gave it.
+func PricedOf(it Item, amount decimal.Decimal) Priced {
+	p := Priced{Minor: amount.Shift(MinorDigits).IntPart(), VATClass: it.VATClass, VATRate: it.VATRate, Voided: it.Voided}
+	if it.SoldBy == catalog.ByWeight || it.Embedded != nil {
+		p.Pieces = 1
+	} else {
+		p.Pieces = it.Qty
+	}
+	return p
+}
+
+// Sum totals lines priced before: the total, the item count and the VAT per
+// rate, as Price does, without pricing any line again. The lane keeps each
+// line's amount, so a scan costs the same in a basket of 500 lines as in one of
+// five; Amounts is left nil.
+func Sum(lines []Priced) Result {
+	var res Result
+	type group struct {
+		class string
+		rate  decimal.Decimal
+		gross int64
+	}
+	var groups []group // a handful of rates: a slice beats a map
+	var total int64
+	for _, ln := range lines {
+		if ln.Voided {
 			continue
 		}
-		res.Total = res.Total.Add(a)
-		if it.SoldBy == catalog.ByWeight || it.Embedded != nil {
-			res.Items++
-		} else {
-			res.Items += it.Qty
+		total += ln.Minor
+		res.Items += ln.Pieces
+		i := 0
+		for i < len(groups) && !(groups[i].class == ln.VATClass && groups[i].rate.Equal(ln.VATRate)) {
+			i++
 		}
-		k := key{it.VATClass, it.VATRate.String()}
-		g := groups[k]
-		if g == nil {
-			g = &VATLine{Class: it.VATClass, Rate: it.VATRate}
-			groups[k] = g
+		if i == len(groups) {
+			groups = append(groups, group{class: ln.VATClass, rate: ln.VATRate})
 		}
-		g.Gross = g.Gross.Add(a)
+		groups[i].gross += ln.Minor
 	}
+	res.Total = decimal.New(total, -MinorDigits)
 	hundred := decimal.NewFromInt(100)
 	for _, g := range groups {
-		g.Net = Round(g.Gross.Mul(hundred).Div(hundred.Add(g.Rate)))
-		g.Tax = g.Gross.Sub(g.Net)
-		res.VAT = append(res.VAT, *g)
+		v := VATLine{Class: g.class, Rate: g.rate, Gross: decimal.New(g.gross, -MinorDigits)}
+		v.Net = Round(v.Gross.Mul(hundred).Div(hundred.Add(g.rate)))
+		v.Tax = v.Gross.Sub(v.Net)
+		res.VAT = append(res.VAT, v)
 	}
 	sort.Slice(res.VAT, func(i, j int) bool {
 		if c := res.VAT[i].Rate.Cmp(res.VAT[j].Rate); c != 0 {

@@ -217,7 +217,29 @@
     return n;
   }
 
-  window.KioskClient = { ApiError, uuid, getJSON, postJSON, postCommand, connectEvents, make };
+  // nextView says what to show when view v arrives while shown is on screen:
+  // {view} — v itself when whole, or v applied onto shown when v is partial
+  // (SSE states and command answers carry only the lines a change touched);
+  // {skip} — v is not newer than shown; {gap} — v is partial onto a view the
+  // page does not have: re-read /api/lane.
+  function nextView(shown, v) {
+    if (!v || typeof v !== "object" || typeof v.seq !== "number") return { skip: true };
+    if (shown && (v.seq < shown.seq || (v.partial && v.seq === shown.seq))) return { skip: true };
+    if (!v.partial) return { view: v };
+    if (!shown || v.from !== shown.seq) return { gap: true };
+    const count = Number(v.lineCount) || 0;
+    const sameTxn = shown.txn && v.txn && shown.txn.id === v.txn.id;
+    const lines = sameTxn && Array.isArray(shown.lines) ? shown.lines.slice(0, count) : [];
+    for (const ln of Array.isArray(v.lines) ? v.lines : []) {
+      if (ln && Number.isInteger(ln.no) && ln.no >= 1 && ln.no <= count) lines[ln.no - 1] = ln;
+    }
+    for (let i = 0; i < count; i++) if (!lines[i]) return { gap: true };
+    const whole = Object.assign({}, v, { lines, partial: false });
+    delete whole.from;
+    return { view: whole };
+  }
+
+  window.KioskClient = { ApiError, uuid, getJSON, postJSON, postCommand, connectEvents, make, nextView };
 
   // ------------------------------------------------------- shopper screen
 
@@ -292,10 +314,11 @@
 
     // acceptView shows v unless an equal-or-newer view is already shown.
     function acceptView(v) {
-      if (!v || typeof v !== "object" || typeof v.seq !== "number") return false;
-      if (v.seq < shownSeq) return false;
-      shownSeq = v.seq;
-      view = v;
+      const next = nextView(view, v);
+      if (next.gap) refreshLane();
+      if (!next.view) return false;
+      view = next.view;
+      shownSeq = view.seq;
       render();
       return true;
     }

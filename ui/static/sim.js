@@ -59,10 +59,11 @@
   // ---- lane view
 
   function acceptView(v) {
-    if (!v || typeof v !== "object" || typeof v.seq !== "number") return false;
-    if (v.seq < shownSeq) return false;
-    shownSeq = v.seq;
-    view = v;
+    const next = C.nextView(view, v);
+    if (next.gap) refreshLane();
+    if (!next.view) return false;
+    view = next.view;
+    shownSeq = view.seq;
     render();
     return true;
   }
