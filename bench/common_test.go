@@ -264,8 +264,8 @@ func doJSON(client *http.Client, req *http.Request, out any) error {
 // seqReply is the part of a command's answer the benchmarks need.
 type seqReply struct {
 	View struct {
-		Seq    int64 `json:"seq"`
-		Txn    *struct {
+		Seq int64 `json:"seq"`
+		Txn *struct {
 			ID string `json:"id"`
 		} `json:"txn"`
 		Alerts []struct {
