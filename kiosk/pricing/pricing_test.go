@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -58,6 +59,58 @@ func TestPriceVATPerRate(t *testing.T) {
 		}
 		if !g.Net.Add(g.Tax).Equal(g.Gross) {
 			t.Errorf("net + tax != gross for %s", g.Class)
+		}
+	}
+}
+
+// Sum over amounts priced once agrees with pricing every line from scratch,
+// on random baskets: totals in decimal, VAT per class and rate.
+func TestSumAgreesWithPricingEachLine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	rates := []struct {
+		class string
+		rate  decimal.Decimal
+	}{{"standard", d("19")}, {"reduced", d("7")}, {"zero", d("0")}, {"odd", d("5.5")}}
+	for n := range 200 {
+		var items []Item
+		for range rng.IntN(60) {
+			r := rates[rng.IntN(len(rates))]
+			it := Item{SoldBy: catalog.ByEach, Qty: 1 + rng.IntN(99), UnitPrice: decimal.New(int64(rng.IntN(100000)), -2),
+				VATClass: r.class, VATRate: r.rate, Voided: rng.IntN(10) == 0}
+			switch rng.IntN(4) {
+			case 0:
+				it.SoldBy, it.WeightG = catalog.ByWeight, 1+rng.IntN(30000)
+			case 1:
+				e := decimal.New(int64(rng.IntN(100000)), -3)
+				it.Embedded = &e
+			}
+			items = append(items, it)
+		}
+		got := Price(items)
+		// The reference: every line priced, grouped with a map.
+		total := decimal.Zero
+		gross := map[string]decimal.Decimal{}
+		pieces := 0
+		for _, it := range items {
+			if it.Voided {
+				continue
+			}
+			a := LineAmount(it)
+			total = total.Add(a)
+			gross[it.VATClass] = gross[it.VATClass].Add(a)
+			if it.SoldBy == catalog.ByWeight || it.Embedded != nil {
+				pieces++
+			} else {
+				pieces += it.Qty
+			}
+		}
+		if !got.Total.Equal(total) || got.Items != pieces || len(got.VAT) != len(gross) {
+			t.Fatalf("basket %d: total %s items %d groups %d, want %s %d %d", n, got.Total, got.Items, len(got.VAT), total, pieces, len(gross))
+		}
+		for _, g := range got.VAT {
+			if !g.Gross.Equal(gross[g.Class]) || !g.Net.Add(g.Tax).Equal(g.Gross) {
+				t.Fatalf("basket %d: VAT %s gross %s, want %s", n, g.Class, g.Gross, gross[g.Class])
+			}
 		}
 	}
 }
