@@ -43,9 +43,13 @@ type Scan struct {
 	Refused string
 }
 
-// Weight is a settled reading that left the band around the previous one.
+// Weight is a settled reading that left the band around the previous one, or,
+// with Moving, the news that the load is changing: Grams is then the last
+// settled weight, no longer current, and nothing may be sold by it until the
+// next settled Weight.
 type Weight struct {
-	Grams int // net grams, may be negative under zero
+	Grams  int // net grams, may be negative under zero
+	Moving bool
 }
 
 // Fault and warning codes a Status may carry. Faults stop what depends on the

@@ -250,9 +250,9 @@ func (d *Driver) handle(rp reply) {
 		d.sink(devices.Event{Role: d.role, Kind: devices.KindStatus, At: at,
 			Status: &devices.Status{Connected: true, Faults: ch.Active}})
 	}
-	if ch.Weight {
+	if ch.Weight || ch.Moving {
 		d.sink(devices.Event{Role: d.role, Kind: devices.KindWeight, At: at,
-			Weight: &devices.Weight{Grams: ch.Grams}})
+			Weight: &devices.Weight{Grams: ch.Grams, Moving: ch.Moving}})
 	}
 }
 

@@ -83,7 +83,10 @@ func describe(e devices.Event) any {
 	return e
 }
 
-func isWeight(e devices.Event) bool { return e.Kind == devices.KindWeight }
+// isWeight matches settled weights, isMoving the news that the load left one.
+func isWeight(e devices.Event) bool { return e.Kind == devices.KindWeight && !e.Weight.Moving }
+
+func isMoving(e devices.Event) bool { return e.Kind == devices.KindWeight && e.Weight.Moving }
 
 func connected(e devices.Event) bool { return e.Kind == devices.KindStatus && e.Status.Connected }
 
@@ -169,6 +172,7 @@ func TestDriverMotionThenSettle(t *testing.T) {
 	r := start(t)
 	r.sim.Motion(true)
 	r.sim.Set(800)
+	r.ev.next(t, 3*time.Second, "moving", isMoving)
 	r.ev.next(t, 3*time.Second, "motion fault", func(e devices.Event) bool {
 		if isWeight(e) {
 			t.Fatalf("weight %d reported while moving", e.Weight.Grams)
@@ -199,15 +203,22 @@ func TestDriverFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := start(t)
 			tc.raise(r.sim)
+			moved := false
 			r.ev.next(t, 3*time.Second, tc.fault, func(e devices.Event) bool {
 				if isWeight(e) {
 					t.Fatalf("weight %d reported", e.Weight.Grams)
 				}
+				moved = moved || isMoving(e)
 				return hasFault(tc.fault)(e)
 			})
 			tc.clear(r.sim)
 			r.ev.next(t, 3*time.Second, "cleared", statusOK)
-			// The load is back to what was reported before: no weight event.
+			if moved {
+				// The load left the reported weight: its return is news.
+				if e := r.ev.next(t, 3*time.Second, "weight", isWeight); e.Weight.Grams != 0 {
+					t.Fatalf("settled at %d g after the fault, want 0", e.Weight.Grams)
+				}
+			}
 			r.ev.none(t, 500*time.Millisecond, "weight event", isWeight)
 		})
 	}

@@ -110,7 +110,11 @@ func (e *events) sink(ev devices.Event) {
 	at := ev.At.Sub(e.t0)
 	switch ev.Kind {
 	case devices.KindWeight:
-		e.log = append(e.log, fmt.Sprintf("%v weight %d", at, ev.Weight.Grams))
+		if ev.Weight.Moving {
+			e.log = append(e.log, fmt.Sprintf("%v moving from %d", at, ev.Weight.Grams))
+		} else {
+			e.log = append(e.log, fmt.Sprintf("%v weight %d", at, ev.Weight.Grams))
+		}
 	case devices.KindStatus:
 		e.log = append(e.log, fmt.Sprintf("%v connected=%v faults=%v", at, ev.Status.Connected, ev.Status.Faults))
 	default:
@@ -178,7 +182,7 @@ func TestSession(t *testing.T) {
 				}
 			},
 			wantErr: context.DeadlineExceeded,
-			want:    []string{"0s connected=true faults=[]", "150ms weight 0", "700ms weight 800"},
+			want:    []string{"0s connected=true faults=[]", "150ms weight 0", "350ms moving from 0", "700ms weight 800"},
 		},
 		{
 			name:  "a hand on the platter for too long",
@@ -202,7 +206,7 @@ func TestSession(t *testing.T) {
 				}
 			},
 			wantErr: context.DeadlineExceeded,
-			want:    []string{"0s connected=true faults=[]", "150ms weight 40", "400ms weight 0"},
+			want:    []string{"0s connected=true faults=[]", "150ms weight 40", "250ms moving from 40", "400ms weight 0"},
 		},
 		{
 			name: "a silent scale",

@@ -29,6 +29,11 @@ const (
 // say so. Each clears the same way it was raised: quiet again, or Count readings
 // in a row without the flag.
 //
+// Once a weight was reported, a reading that leaves its band — motion, or a
+// stable weight outside it — is reported as Moving, once, so that the lane
+// stops trusting the reported weight; the next settled run is then reported
+// even within the band, which ends the motion.
+//
 // The zero Settler is ready to use with the defaults. A Settler is not safe for
 // concurrent use.
 type Settler struct {
@@ -46,12 +51,16 @@ type Settler struct {
 	faults   faultSet
 	last     int // last reported weight
 	hasLast  bool
+	leaving  bool // reported Moving: the load left the last reported weight
 }
 
 // Change is what one reading changed.
 type Change struct {
 	Weight bool // a settled reading left the band: Grams is the new weight
 	Grams  int
+	// Moving: the load left the last reported weight and has not settled yet;
+	// Grams is that last weight, no longer current.
+	Moving bool
 
 	Faults bool     // the set of faults changed: Active is the new set
 	Active []string // devices.Fault* codes in a fixed order; nil when none
@@ -161,13 +170,19 @@ func (s *Settler) Add(at time.Time, r Reading) Change {
 		}
 		if !s.run.settled && s.run.n >= count && at.Sub(s.run.since) >= settle {
 			s.run.settled = true
-			if d := r.Grams - s.last; !s.hasLast || d > s.band() || -d > s.band() {
-				s.last, s.hasLast = r.Grams, true
+			if d := r.Grams - s.last; !s.hasLast || s.leaving || d > s.band() || -d > s.band() {
+				s.last, s.hasLast, s.leaving = r.Grams, true, false
 				ch.Weight, ch.Grams = true, r.Grams
 			}
 		}
 	} else {
 		s.run = streak{}
+	}
+	if s.hasLast && !s.leaving && !ch.Weight {
+		if d := r.Grams - s.last; r.Motion || (r.Stable && (d > s.band() || -d > s.band())) {
+			s.leaving = true
+			ch.Moving, ch.Grams = true, s.last
+		}
 	}
 
 	if r.Motion {
@@ -219,6 +234,7 @@ func (s *Settler) Reported() (grams int, ok bool) { return s.last, s.hasLast }
 // reported again after a replug.
 func (s *Settler) Disconnected() {
 	s.run, s.quiet = streak{}, streak{}
+	s.leaving = false
 	s.moving = false
 	s.over, s.under = flag{}, flag{}
 	s.faults = 0

@@ -69,6 +69,9 @@ func run(st *scale.Settler, steps []step) []string {
 		if ch.Weight {
 			log = append(log, fmt.Sprintf("%v weight %d", p.at, ch.Grams))
 		}
+		if ch.Moving {
+			log = append(log, fmt.Sprintf("%v moving from %d", p.at, ch.Grams))
+		}
 	}
 	return log
 }
@@ -92,17 +95,17 @@ func TestSettler(t *testing.T) {
 			[]string{"600ms weight 1000"}},
 		{"step change gives one event after settling",
 			seq(hold(0, 1*s, stable(0)), hold(1*s, 1600*time.Millisecond, motion), hold(1600*time.Millisecond, 3*s, stable(1250))),
-			[]string{"600ms weight 0", "2.2s weight 1250"}},
+			[]string{"600ms weight 0", "1s moving from 0", "2.2s weight 1250"}},
 		{"step change settles only on identical readings",
 			seq(hold(0, 1*s, stable(0)), []step{{at: 1 * s, r: stable(1240)}, {at: 1200 * time.Millisecond, r: stable(1245)}},
 				hold(1400*time.Millisecond, 3*s, stable(1250))),
-			[]string{"600ms weight 0", "2s weight 1250"}},
+			[]string{"600ms weight 0", "1s moving from 0", "2s weight 1250"}},
 		{"removal is reported as a decrease",
 			seq(hold(0, 1*s, stable(1250)), hold(1*s, 2*s, stable(250))),
-			[]string{"600ms weight 1250", "1.6s weight 250"}},
+			[]string{"600ms weight 1250", "1s moving from 1250", "1.6s weight 250"}},
 		{"slow drift inside the band gives no event until it leaves the band",
 			each(0, 14*s, func(i int) scale.Reading { return stable(1000 + i/5) }), // +1 g a second
-			[]string{"600ms weight 1000", "6.6s weight 1006", "12.6s weight 1012"}},
+			[]string{"600ms weight 1000", "6s moving from 1000", "6.6s weight 1006", "12s moving from 1006", "12.6s weight 1012"}},
 		{"an unreadable reply restarts the run",
 			[]step{{at: 0, r: stable(700)}, {at: 200 * time.Millisecond, r: stable(700)}, {at: 300 * time.Millisecond, bad: true},
 				{at: 400 * time.Millisecond, r: stable(700)}, {at: 600 * time.Millisecond, r: stable(700)},
@@ -110,10 +113,10 @@ func TestSettler(t *testing.T) {
 			[]string{"1s weight 700"}},
 		{"motion over 5s is a fault that clears when quiet",
 			seq(hold(0, 1*s, stable(0)), hold(1*s, 7*s, motion), hold(7*s, 8*s, stable(500))),
-			[]string{"600ms weight 0", "6s faults [motion]", "7.6s faults []", "7.6s weight 500"}},
+			[]string{"600ms weight 0", "1s moving from 0", "6s faults [motion]", "7.6s faults []", "7.6s weight 500"}},
 		{"motion under 5s is no fault",
 			seq(hold(0, 1*s, stable(0)), hold(1*s, 5800*time.Millisecond, motion), hold(5800*time.Millisecond, 7*s, stable(500))),
-			[]string{"600ms weight 0", "6.4s weight 500"}},
+			[]string{"600ms weight 0", "1s moving from 0", "6.4s weight 500"}},
 		{"motion interrupted by single stable readings still counts",
 			seq(hold(0, 1*s, stable(0)), each(1*s, 7*s, func(i int) scale.Reading {
 				if i%2 == 1 {
@@ -121,7 +124,7 @@ func TestSettler(t *testing.T) {
 				}
 				return motion
 			}), hold(7*s, 8*s, stable(300))),
-			[]string{"600ms weight 0", "6.2s faults [motion]", "7.4s faults []", "7.4s weight 300"}},
+			[]string{"600ms weight 0", "1s moving from 0", "6.2s faults [motion]", "7.4s faults []", "7.4s weight 300"}},
 		{"over capacity is a fault after 3 readings and clears after 3",
 			seq(hold(0, 1*s, stable(1000)), hold(1*s, 2*s, over), hold(2*s, 3*s, stable(1000))),
 			[]string{"600ms weight 1000", "1.4s faults [over_capacity]", "2.4s faults []"}},
@@ -130,7 +133,14 @@ func TestSettler(t *testing.T) {
 			[]string{"600ms weight 1000"}},
 		{"under zero is a fault and clears with a new zero",
 			seq(hold(0, 1*s, stable(200)), hold(1*s, 2*s, under), hold(2*s, 3*s, stable(0))),
-			[]string{"600ms weight 200", "1.4s faults [under_zero]", "2.4s faults []", "2.6s weight 0"}},
+			[]string{"600ms weight 200", "1.4s faults [under_zero]", "2s moving from 200", "2.4s faults []", "2.6s weight 0"}},
+		{"a touch that resettles inside the band is reported again: the motion is over",
+			seq(hold(0, 1*s, stable(1500)), hold(1*s, 1400*time.Millisecond, motion), hold(1400*time.Millisecond, 3*s, stable(1502))),
+			[]string{"600ms weight 1500", "1s moving from 1500", "2s weight 1502"}},
+		{"moving is said once per excursion",
+			seq(hold(0, 1*s, stable(100)), hold(1*s, 2*s, motion), hold(2*s, 2400*time.Millisecond, stable(900)), hold(2400*time.Millisecond, 3*s, motion),
+				hold(3*s, 4*s, stable(900))),
+			[]string{"600ms weight 100", "1s moving from 100", "3.6s weight 900"}},
 		{"faults are listed in a fixed order",
 			seq(hold(0, 6*s, motion), hold(6*s, 7*s, scale.Reading{Motion: true, OverCapacity: true, UnderZero: true}),
 				hold(7*s, 8*s, stable(10))),
@@ -149,7 +159,7 @@ func TestSettler(t *testing.T) {
 func TestSettlerSettings(t *testing.T) {
 	st := scale.Settler{Band: 20, Settle: 150 * time.Millisecond, Count: 2, MotionFault: time.Second}
 	steps := seq(hold(0, 1*s, stable(100)), hold(1*s, 2*s, stable(115)), hold(2*s, 3400*time.Millisecond, motion), hold(3400*time.Millisecond, 4*s, stable(130)))
-	want := []string{"200ms weight 100", "3s faults [motion]", "3.6s faults []", "3.6s weight 130"}
+	want := []string{"200ms weight 100", "2s moving from 100", "3s faults [motion]", "3.6s faults []", "3.6s weight 130"}
 	if got := run(&st, steps); !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -168,7 +178,7 @@ func TestSettlerDisconnected(t *testing.T) {
 		t.Errorf("Reported = %d, %v; want the last weight kept", g, ok)
 	}
 	// The same load after a reconnect is not news; a new one is.
-	if got := run(&st, seq(hold(10*s, 11*s, stable(1000)), hold(11*s, 12*s, stable(400)))); !slices.Equal(got, []string{"11.6s weight 400"}) {
+	if got := run(&st, seq(hold(10*s, 11*s, stable(1000)), hold(11*s, 12*s, stable(400)))); !slices.Equal(got, []string{"11s moving from 1000", "11.6s weight 400"}) {
 		t.Errorf("after reconnect: %q", got)
 	}
 }
