@@ -24,6 +24,9 @@ const (
 	AlertCancelRequest = "cancel_request"
 	AlertAgeCheck      = "age_check"
 	AlertHelp          = "help"
+	// AlertTypedLabel: a code typed on the screen carries a price, weight or
+	// count; staff check the label, and approving sells it.
+	AlertTypedLabel = "typed_label"
 
 	// Device faults; detail names the device and the fault, and the lane resolves
 	// them itself ("recovered") when the device reports the fault gone.
@@ -40,6 +43,7 @@ var AlertTypes = map[string]AlertType{
 	AlertCancelRequest: {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
 	AlertAgeCheck:      {BlocksPayment: true, Role: "attendant", EscalateAfter: 90 * time.Second},
 	AlertHelp:          {Role: "attendant", EscalateAfter: 90 * time.Second},
+	AlertTypedLabel:    {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
 
 	AlertScannerFault:   {Role: "attendant", EscalateAfter: 60 * time.Second},
 	AlertPrinterFault:   {BlocksPayment: true, Role: "attendant", EscalateAfter: 60 * time.Second},

@@ -29,6 +29,9 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 		if err != nil {
 			return err
 		}
+		if st.voidRequested(ln.no) {
+			return nil // asked already: staff are on their way
+		}
 		return l.raise(w, AlertVoidRequest, AlertDetail{Line: ln.no, FromQty: ln.qty, ToQty: 0})
 	case OpCancel:
 		return l.cancel(w)
@@ -92,9 +95,12 @@ func (l *Lane) startTxn(w *writer) error {
 }
 
 // ready makes sure a transaction is open and scanning is allowed.
-func (l *Lane) ready(w *writer) error {
+func (l *Lane) ready(w *writer) error { return l.readyFor(w, false) }
+
+// readyFor is ready for a shopper, or for staff, who act whatever alert is open.
+func (l *Lane) readyFor(w *writer, staff bool) error {
 	st := w.st
-	if a := st.blocking(); a != nil {
+	if a := st.blocking(); a != nil && !staff {
 		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: staff are on their way", a.ID, a.Type)
 	}
 	if st.txn == nil {
@@ -121,12 +127,22 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	if err != nil {
 		return &Error{Kind: KindInvalid, Code: "scan." + string(catalog.ReasonOf(err)), Detail: "please scan again", Err: err}
 	}
-	if a := w.st.blocking(); a != nil {
-		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: staff are on their way", a.ID, a.Type)
+	if a := w.st.blocking(); a != nil && !cmd.staffOnly {
+		// Said on the screen, so that the shopper knows the item is not in
+		// the basket.
+		return errorf(KindBusy, "scan.suspended", "not added: alert %d (%s) is open; scan it again once help has come", a.ID, a.Type)
+	}
+	if cmd.Source == "typed" && !cmd.staffOnly && (code.Price != nil || code.WeightKg != nil || code.Count > 0) {
+		// A code typed on the screen is whatever the shopper wants it to be:
+		// a price, weight or count in it is for staff to check.
+		if err := l.ready(w); err != nil {
+			return err
+		}
+		return l.raise(w, AlertTypedLabel, AlertDetail{Code: code.Data, Symbology: code.Symbology, GTIN: code.LookupGTIN})
 	}
 	p, err := l.cat.ByGTIN(w.ctx, code.LookupGTIN)
 	if errors.Is(err, catalog.ErrNotFound) {
-		if err := l.ready(w); err != nil {
+		if err := l.readyFor(w, cmd.staffOnly); err != nil {
 			return err
 		}
 		return l.raise(w, AlertItemNotFound, AlertDetail{Code: code.Data, Symbology: code.Symbology, GTIN: code.LookupGTIN})
@@ -151,13 +167,17 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	if code.Count > 0 {
 		ln.qty = code.Count
 	}
-	if err := l.ready(w); err != nil {
+	if err := l.readyFor(w, cmd.staffOnly); err != nil {
 		return err
 	}
 	if merged, err := l.mergeScan(w, ln, code); merged || err != nil {
 		return err
 	}
-	return l.addLine(w, ln, map[string]any{"source": cmd.Source, "symbology": code.Symbology, "format": code.Format})
+	extra := map[string]any{"source": cmd.Source, "symbology": code.Symbology, "format": code.Format}
+	if cmd.staffOnly {
+		extra["by"] = cmd.By
+	}
+	return l.addLine(w, ln, extra)
 }
 
 // mergeScan adds one to an existing plain line of the same product.
@@ -180,7 +200,8 @@ func (l *Lane) mergeScan(w *writer, ln line, code catalog.Code) (bool, error) {
 }
 
 func (l *Lane) weighed(w *writer, cmd Command) error {
-	if a := w.st.blocking(); a != nil {
+	st := w.st
+	if a := st.blocking(); a != nil {
 		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: staff are on their way", a.ID, a.Type)
 	}
 	p, err := l.cat.ByPLU(w.ctx, cmd.PLU)
@@ -193,25 +214,42 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 	if p.SoldBy != catalog.ByWeight {
 		return errorf(KindInvalid, "plu.not_weighed", "%s is sold by the piece: scan its barcode", p.Names.EN)
 	}
-	grams := cmd.WeightG
-	if grams == 0 {
-		s, ok := w.st.devStatus[devices.RoleProduceScale]
-		if !ok {
-			return errorf(KindState, "scale.none", "this lane has no produce scale: enter the weight")
-		}
-		if !s.OK() {
-			return errorf(KindState, "scale.fault", "the produce scale is not working: staff have been told")
-		}
-		if grams = w.st.produceG; grams <= 0 {
-			return errorf(KindState, "scale.no_weight", "put %s on the scale first", p.Names.EN)
-		}
+	_, reported := st.devStatus[devices.RoleProduceScale]
+	hasScale := l.cfg.ProduceScale || reported
+	grams, source := cmd.WeightG, "typed"
+	switch {
+	case grams > 0 && hasScale && !cmd.staffOnly:
+		return errorf(KindState, "weight.typed", "this lane weighs on its scale: put %s on the scale", p.Names.EN)
+	case grams > 0:
+	case !hasScale:
+		return errorf(KindState, "scale.none", "this lane has no produce scale: enter the weight")
+	case !st.devStatus[devices.RoleProduceScale].OK():
+		return errorf(KindState, "scale.fault", "the produce scale is not working: staff have been told")
+	case st.produce.moving:
+		return errorf(KindState, "scale.moving", "the scale is still settling: wait a moment")
+	case st.produce.grams <= l.cfg.ScaleNoiseG:
+		return errorf(KindState, "scale.no_weight", "put %s on the scale first", p.Names.EN)
+	case !st.produce.sellable(l.cfg.ScaleNoiseG):
+		return errorf(KindState, "scale.same_load", "this load is in the basket already: take it off the scale, then put the next item on")
+	default:
+		grams, source = st.produce.grams, "scale"
 	}
 	if err := l.ready(w); err != nil {
 		return err
 	}
 	ln := line{gtin: p.GTIN, plu: p.PLU, names: p.Names, soldBy: p.SoldBy, qty: 1, weightG: grams, unit: p.Price,
 		vatClass: p.VATClass, minAge: p.MinAge}
-	return l.addLine(w, ln, map[string]any{"source": "scale"})
+	extra := map[string]any{"source": source}
+	if cmd.staffOnly {
+		extra["by"] = cmd.By
+	}
+	if err := l.addLine(w, ln, extra); err != nil {
+		return err
+	}
+	if source == "scale" {
+		st.produce.sold, st.produce.wasEmpty = grams, false
+	}
+	return nil
 }
 
 func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
@@ -225,7 +263,7 @@ func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
 	}
 	ln.vatRate = rate
 	ln.no = len(t.lines) + 1
-	ln.price()
+	l.price(&ln)
 	names, _ := json.Marshal(ln.names)
 	var emb any
 	if ln.embedded != nil {
@@ -272,7 +310,7 @@ func (l *Lane) setQty(w *writer, ln *line, qty int, typ string) error {
 	} else {
 		ln.qty = qty
 	}
-	ln.price()
+	l.price(ln)
 	voided := 0
 	if ln.voided {
 		voided = 1
@@ -310,11 +348,17 @@ func (l *Lane) quantity(w *writer, cmd Command) error {
 	case cmd.Qty == ln.qty:
 		return nil
 	case cmd.Qty > ln.qty:
+		if !cmd.staffOnly && !l.cfg.PlusKey.allows(ln, cmd.Qty) {
+			return errorf(KindState, "line.scan_each", "scan each further %s: the quantity goes up by scanning", ln.names.EN)
+		}
 		if err := l.resume(w); err != nil {
 			return err
 		}
 		return l.setQty(w, ln, cmd.Qty, "quantity_changed")
 	default: // fewer items: taking something back needs staff
+		if st.voidRequested(ln.no) {
+			return nil // asked already: staff are on their way
+		}
 		return l.raise(w, AlertVoidRequest, AlertDetail{Line: ln.no, FromQty: ln.qty, ToQty: cmd.Qty})
 	}
 }
@@ -438,7 +482,7 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 	_ = json.Unmarshal(a.Detail, &d)
 	approved := cmd.Outcome == "approved"
 	switch a.Type {
-	case AlertVoidRequest, AlertCancelRequest, AlertAgeCheck:
+	case AlertVoidRequest, AlertCancelRequest, AlertAgeCheck, AlertTypedLabel:
 		if cmd.Outcome == "done" {
 			return errorf(KindInvalid, "request.outcome", "a %s is approved or rejected", a.Type)
 		}
@@ -464,6 +508,18 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 	case AlertCancelRequest:
 		if approved && st.txn != nil && a.TxnID == st.txn.id {
 			return l.endTxn(w, "cancelled", cmd.By)
+		}
+	case AlertTypedLabel:
+		if approved && st.txn != nil && a.TxnID == st.txn.id {
+			// Staff checked the label: the typed code sells as scanned, by
+			// them. If it cannot sell (say, the catalog changed), the alert is
+			// still resolved, and the journal says why nothing was added.
+			err := l.scan(w, Command{Op: OpScan, Code: d.Code, Source: "typed", By: cmd.By, staffOnly: true})
+			var ke *Error
+			if errors.As(err, &ke) && ke.Kind != KindInternal {
+				return w.emit("typed_label_not_sold", map[string]any{"alert": a.ID, "code": d.Code, "reason": ke.Code})
+			}
+			return err
 		}
 	case AlertAgeCheck:
 		if st.txn == nil || a.TxnID != st.txn.id {

@@ -25,7 +25,8 @@ type DeviceView struct {
 	Connected bool         `json:"connected"`
 	Faults    []string     `json:"faults"`
 	Warnings  []string     `json:"warnings"`
-	Grams     *int         `json:"grams,omitempty"` // scales: last settled weight
+	Grams     *int         `json:"grams,omitempty"`  // scales: last settled weight
+	Moving    bool         `json:"moving,omitempty"` // produce scale: the load is changing
 }
 
 // Devices returns the devices the lane has heard from, in role order.
@@ -43,8 +44,8 @@ func (l *Lane) storeDevices(s *state) {
 		v := DeviceView{Role: role, Connected: st.Connected, Faults: orEmpty(st.Faults), Warnings: orEmpty(st.Warnings)}
 		switch role {
 		case devices.RoleProduceScale:
-			g := s.produceG
-			v.Grams = &g
+			g := s.produce.grams
+			v.Grams, v.Moving = &g, s.produce.moving
 		case devices.RoleBaggingScale:
 			g := s.baggingG
 			v.Grams = &g
@@ -65,6 +66,11 @@ func orEmpty(s []string) []string {
 func (l *Lane) handleDevice(ctx context.Context, ev devices.Event) {
 	var err error
 	switch {
+	case ev.Kind == devices.KindScan && ev.Scan != nil && ev.Scan.Refused != "":
+		// The driver refused the line (noise, a control byte, no symbology
+		// identifier): the shopper hears of it as of any misread.
+		l.hub.publish(Update{Notice: &Notice{Kind: "scan_refused", Code: "scan." + ev.Scan.Refused,
+			Message: "please scan again", Role: string(ev.Role)}})
 	case ev.Kind == devices.KindScan && ev.Scan != nil:
 		_, err = l.handle(ctx, Command{Op: OpScan, Code: ev.Scan.Data, Source: "scanner"})
 		var ke *Error
@@ -73,11 +79,17 @@ func (l *Lane) handleDevice(ctx context.Context, ev devices.Event) {
 			return
 		}
 	case ev.Kind == devices.KindWeight && ev.Weight != nil && ev.Role == devices.RoleProduceScale:
-		l.st.produceG = ev.Weight.Grams
+		l.produceWeight(*ev.Weight)
 		l.ensureDevice(ev.Role)
 		l.storeDevices(&l.st)
-		g := ev.Weight.Grams
-		l.hub.publish(Update{Notice: &Notice{Kind: "scale", Role: string(ev.Role), Grams: &g}})
+		n := &Notice{Kind: "scale", Role: string(ev.Role), Moving: ev.Weight.Moving}
+		if !ev.Weight.Moving {
+			g := ev.Weight.Grams
+			n.Grams = &g
+		}
+		l.hub.publish(Update{Notice: n})
+	case ev.Kind == devices.KindWeight && ev.Weight != nil && ev.Weight.Moving:
+		// The bagging rules work on settled weights only.
 	case ev.Kind == devices.KindWeight && ev.Weight != nil:
 		_, err = l.handle(ctx, Command{Op: opBagging, dev: &ev})
 	case ev.Kind == devices.KindStatus && ev.Status != nil:
@@ -85,6 +97,19 @@ func (l *Lane) handleDevice(ctx context.Context, ev devices.Event) {
 	}
 	if err != nil {
 		l.cfg.Log.Error("lane: device event failed", "lane", l.id, "role", ev.Role, "kind", ev.Kind, "err", err)
+	}
+}
+
+// produceWeight takes a report of the produce scale into the lane's memory.
+func (l *Lane) produceWeight(wt devices.Weight) {
+	p := &l.st.produce
+	if wt.Moving {
+		p.moving = true
+		return
+	}
+	p.grams, p.moving = wt.Grams, false
+	if wt.Grams <= l.cfg.ScaleNoiseG {
+		p.wasEmpty = true
 	}
 }
 
@@ -127,7 +152,9 @@ func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
 	}
 	st.devStatus[role] = status
 	if role == devices.RoleProduceScale && !status.OK() {
-		st.produceG = 0 // a weight from before the fault is no weight to sell by
+		// A weight from before the fault is no weight to sell by: the next
+		// settled report after recovery brings the load back.
+		st.produce.grams, st.produce.moving = 0, false
 	}
 	typ := deviceAlertType(role)
 	// Resolve alerts whose fault is gone.

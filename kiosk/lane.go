@@ -27,6 +27,17 @@ type Config struct {
 	Rates    catalog.VATRates
 	Decode   catalog.DecodeOptions
 	Receipt  ReceiptConfig
+	// ProduceScale says the lane has a produce scale: weighed items are then
+	// weighed on it, and a weight typed on the screen is refused (it is for
+	// lanes without a scale, or for staff).
+	ProduceScale bool
+	// ScaleNoiseG is the produce scale's noise in grams (default 10): a
+	// reading at most this is empty, and a load must differ from the last
+	// weighed line by more than this to be new.
+	ScaleNoiseG int
+	// PlusKey is when "+" may raise a line's quantity; otherwise each further
+	// unit is scanned.
+	PlusKey PlusKeyRule
 	// IdemMaxAge is how long an idempotency key is remembered (default 48 h).
 	IdemMaxAge time.Duration
 	// MaxLines bounds the lines of one basket, voided ones included
@@ -71,6 +82,12 @@ func (c *Config) setDefaults() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.ScaleNoiseG <= 0 {
+		c.ScaleNoiseG = 10
+	}
+	if c.PlusKey.MaxUnitPrice.IsNegative() || c.PlusKey.MaxQty < 0 || c.PlusKey.MaxQty > MaxQty {
+		return fmt.Errorf("kiosk: plusKey: maxUnitPrice must be 0 or more and maxQty 0..%d", MaxQty)
+	}
 	if c.IdemMaxAge <= 0 {
 		c.IdemMaxAge = 48 * time.Hour
 	}
@@ -84,6 +101,28 @@ func (c *Config) setDefaults() error {
 		c.Log = slog.Default()
 	}
 	return nil
+}
+
+// PlusKeyRule says when "+" on the screen may raise the quantity of a line
+// sold by the piece. The zero rule never allows it: each further unit is
+// scanned, so that what is in the bag went over the scanner. A store may allow
+// it for low-value items (bread rolls at 0.35) up to a quantity; never for
+// age-restricted items.
+type PlusKeyRule struct {
+	MaxUnitPrice decimal.Decimal `json:"maxUnitPrice"` // highest unit price "+" works for; 0: never
+	MaxQty       int             `json:"maxQty"`       // highest quantity "+" may reach (default MaxQty)
+}
+
+// allows reports whether "+" may take ln to qty.
+func (r PlusKeyRule) allows(ln *line, qty int) bool {
+	if ln.minAge > 0 || ln.embedded != nil || ln.soldBy != catalog.ByEach || ln.voided {
+		return false
+	}
+	maxQty := r.MaxQty
+	if maxQty == 0 {
+		maxQty = MaxQty
+	}
+	return r.MaxUnitPrice.IsPositive() && ln.unit.LessThanOrEqual(r.MaxUnitPrice) && qty <= maxQty
 }
 
 // DefaultMaxLines is the default limit of lines per basket.

@@ -200,7 +200,7 @@ func TestUnknownItemSuspendsUntilStaffResolve(t *testing.T) {
 	if !a.Blocking || d.GTIN != "0"+unknown {
 		t.Fatalf("alert %+v", a)
 	}
-	tl.refused(Command{Op: OpScan, Code: milk}, KindBusy, "lane.suspended")
+	tl.refused(Command{Op: OpScan, Code: milk}, KindBusy, "scan.suspended")
 	tl.refused(Command{Op: OpCheckout}, KindState, "checkout.empty")
 	v = tl.resolve(a.ID, "done")
 	if v.State != StateShopping || len(v.Alerts) != 0 {
@@ -236,7 +236,8 @@ func TestVoidAndQuantityGoThroughStaff(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tl := newTestLane(t)
 			tl.scan(milk)
-			tl.do(Command{Op: OpQuantity, Line: 1, Qty: 3}) // more needs nobody
+			tl.scan(milk)
+			tl.scan(milk) // three on line 1
 			v := tl.scan(oatDrink)
 			if v.Totals.Total != "5.26" {
 				t.Fatalf("total %s", v.Totals.Total)

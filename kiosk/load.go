@@ -83,7 +83,7 @@ func (l *Lane) loadLines(ctx context.Context, db *sql.DB, txn string) ([]line, e
 		if ln.vatRate, err = decimal.NewFromString(rate); err != nil {
 			return nil, fmt.Errorf("kiosk: line %d VAT rate: %w", ln.no, err)
 		}
-		ln.price()
+		l.price(&ln)
 		if minor(ln.amount) != amount {
 			return nil, fmt.Errorf("kiosk: line %d of %s: stored amount %d, its price and quantity give %d", ln.no, txn, amount, minor(ln.amount))
 		}

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -21,8 +22,28 @@ type state struct {
 	// What the devices last said; not journaled except through alerts and
 	// bagging events.
 	devStatus map[devices.Role]devices.Status
-	produceG  int
 	baggingG  int
+	produce   produceScale
+}
+
+// produceScale is what the lane knows of the produce scale's load. A weighed
+// line takes only a settled reading of a new load: the scale must have been
+// (near) empty, or its load must have changed, since the last weighed line, so
+// one load is never sold twice; while the load moves nothing is sold.
+type produceScale struct {
+	grams    int  // last settled weight
+	moving   bool // the load left grams and has not settled again
+	sold     int  // weight of the last line sold by this scale; 0 when none
+	wasEmpty bool // the scale settled (near) empty since that line
+}
+
+// sellable reports whether the current load may be sold: settled, on the
+// scale, and not the load of the last weighed line.
+func (p produceScale) sellable(noise int) bool {
+	if p.moving || p.grams <= noise {
+		return false
+	}
+	return p.sold == 0 || p.wasEmpty || p.grams-p.sold > noise || p.sold-p.grams > noise
 }
 
 type txnState struct {
@@ -58,10 +79,11 @@ type line struct {
 
 // price computes the line's amount and caches its view and its share of the
 // totals; call it after any change of the line.
-func (ln *line) price() {
+func (l *Lane) price(ln *line) {
 	it := ln.pricingItem()
 	ln.amount = pricing.LineAmount(it)
 	ln.lv = ln.view()
+	ln.lv.CanAdd = l.cfg.PlusKey.allows(ln, ln.qty+1)
 	ln.priced = pricing.PricedOf(it, ln.amount)
 }
 
@@ -84,6 +106,20 @@ func (s *state) blocking() *Alert {
 		}
 	}
 	return nil
+}
+
+// voidRequested reports an open void request for line no.
+func (s *state) voidRequested(no int) bool {
+	for i := range s.alerts {
+		a := &s.alerts[i]
+		if a.Type == AlertVoidRequest && s.txn != nil && a.TxnID == s.txn.id {
+			var d AlertDetail
+			if json.Unmarshal(a.Detail, &d) == nil && d.Line == no {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *state) openAlert(typ string) *Alert {

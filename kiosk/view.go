@@ -62,6 +62,9 @@ type LineView struct {
 	VATRate   string         `json:"vatRate"`
 	MinAge    int            `json:"minAge,omitempty"`
 	Voided    bool           `json:"voided,omitempty"`
+	// CanAdd says whether "+" may raise the quantity; otherwise each further
+	// unit is scanned.
+	CanAdd bool `json:"canAdd,omitempty"`
 }
 
 // TotalsView is the basket total with its VAT breakdown.
@@ -127,5 +130,6 @@ type Notice struct {
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	Role    string `json:"role,omitempty"`
-	Grams   *int   `json:"grams,omitempty"` // scale notices: 0 when emptied
+	Grams   *int   `json:"grams,omitempty"`  // scale notices: the settled weight
+	Moving  bool   `json:"moving,omitempty"` // scale notices: the load is changing, wait
 }

@@ -188,6 +188,14 @@ func (s *Server) command(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
 	}
+	switch {
+	case cmd.Op == kiosk.OpScan && cmd.Source == "":
+		cmd.Source = "typed" // what a shopper sends is typed unless it says it came from a wedge scanner
+	case cmd.Source == "scanner":
+		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.source", "scanner reads come from the lane's scanner, not from the page"))
+	case cmd.Source == "sim" && !s.opt.Demo:
+		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.source", "simulated scans are for the demo only"))
+	}
 	cmd.IdemKey = c.Get("Idempotency-Key")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -35,6 +35,11 @@ type Config struct {
 	// Devices are the lane's serial devices; without this section the kiosk
 	// runs every device on a simulator.
 	Devices *rig.Config         `json:"devices"`
+	// PlusKey is when "+" may raise a quantity (default: never; each further
+	// unit is scanned), e.g. {"maxUnitPrice": "0.50", "maxQty": 10}.
+	PlusKey kiosk.PlusKeyRule `json:"plusKey"`
+	// MaxLines bounds the lines of one basket (default 300).
+	MaxLines int `json:"maxLines"`
 	Receipt kiosk.ReceiptConfig `json:"receipt"`
 }
 
@@ -151,7 +156,9 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 		return kiosk.Config{}, err
 	}
 	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: c.Receipt,
-		Location: loc}, nil
+		Location: loc, PlusKey: c.PlusKey, MaxLines: c.MaxLines,
+		// Simulated devices include a produce scale.
+		ProduceScale: c.Devices == nil || c.Devices.ProduceScale != nil}, nil
 }
 
 // location loads the store's time zone. The binary embeds the zone database, so

@@ -442,6 +442,9 @@
           const minus = lineButton("minus", ln.no, t("line.less", { name }), "\u2212", "qty-minus");
           const plus = lineButton("plus", ln.no, t("line.more", { name }), "+", "qty-plus");
           plus.disabled = qty >= 99;
+          // Without the store's rule, each further unit is scanned: the lane
+          // answers "+" with that hint, and the button looks it.
+          plus.classList.toggle("scan-each", !ln.canAdd);
           box.append(minus, make("span", "qty-value", qty), plus);
         } else {
           box.appendChild(make("span", "qty-value", qty));

@@ -190,14 +190,31 @@
     return act({ op: "scan", code, source: "sim" }, () => t("sim.okScan", { code: visible(code) }));
   }
 
-  function weigh(plu, name, grams) {
+  // weigh puts the grams on the simulated produce scale, waits until the lane
+  // holds the settled weight, and sells it under plu: a lane with a produce
+  // scale sells only what its scale weighed (a typed weight is for lanes
+  // without one).
+  async function weigh(plu, name, grams) {
     const g = Math.round(Number(grams));
     if (!Number.isFinite(g) || g < 1 || g > 30000) {
       showResult(false, t("sim.error", { message: I.errorMessage(lang, "request.weight") }), "request.weight");
-      return Promise.resolve();
+      return;
     }
-    return act({ op: "weighed", plu, weightG: g }, () => t("sim.okWeigh", { name: name(), grams: I.formatInt(lang, g) }));
+    const settled = (list) => (Array.isArray(list) ? list : []).some((d) =>
+      d && d.role === "scale.produce" && !d.moving && Number(d.grams) === g);
+    try {
+      let res = await C.postJSON("/api/sim/device", { device: "scale.produce", do: "set", grams: g });
+      for (let i = 0; i < 40 && !settled(res && res.devices); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        res = await C.getJSON("/api/devices");
+      }
+    } catch (err) {
+      showResult(false, errorText(err), err && err.code ? String(err.code) : "");
+      return;
+    }
+    return act({ op: "weighed", plu }, () => t("sim.okWeigh", { name: name(), grams: I.formatInt(lang, g) }));
   }
+
 
   // ---- samples and items
 
