@@ -244,4 +244,3 @@ func TestScannerRefusalsReachTheScreen(t *testing.T) {
 		t.Fatalf("%d lines", n)
 	}
 }
-

@@ -34,13 +34,13 @@ type Config struct {
 	Demo          *bool               `json:"demo"`
 	// Devices are the lane's serial devices; without this section the kiosk
 	// runs every device on a simulator.
-	Devices *rig.Config         `json:"devices"`
+	Devices *rig.Config `json:"devices"`
 	// PlusKey is when "+" may raise a quantity (default: never; each further
 	// unit is scanned), e.g. {"maxUnitPrice": "0.50", "maxQty": 10}.
 	PlusKey kiosk.PlusKeyRule `json:"plusKey"`
 	// MaxLines bounds the lines of one basket (default 300).
-	MaxLines int `json:"maxLines"`
-	Receipt kiosk.ReceiptConfig `json:"receipt"`
+	MaxLines int                 `json:"maxLines"`
+	Receipt  kiosk.ReceiptConfig `json:"receipt"`
 }
 
 func defaultConfig() Config {
