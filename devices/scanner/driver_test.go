@@ -157,11 +157,15 @@ func TestScansArriveInOrder(t *testing.T) {
 		"]e00190012345678908310300125039220049",
 		"04252614",
 	}
-	for _, tc := range []struct{ sim, drv string }{
-		{"CR", "CR"}, {"LF", "LF"}, {"CRLF", "CRLF"},
-		{"CRLF", "CR"}, {"CRLF", "LF"}, {"CR", "CRLF"}, {"LF", "CRLF"},
-	} {
-		t.Run("scanner "+tc.sim+" driver "+tc.drv, func(t *testing.T) {
+	type pair struct{ sim, drv string }
+	var pairs []pair
+	for _, drv := range []string{"", "CR", "LF", "CRLF"} { // the driver's setting does not matter
+		for _, sim := range []string{"CR", "LF", "CRLF"} {
+			pairs = append(pairs, pair{sim, drv})
+		}
+	}
+	for _, tc := range pairs {
+		t.Run(fmt.Sprintf("scanner %s driver %q", tc.sim, tc.drv), func(t *testing.T) {
 			l := startLane(t, scanner.Config{Terminator: tc.drv}, tc.sim, nil)
 			for _, b := range barcodes {
 				l.scan(t, b)
