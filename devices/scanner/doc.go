@@ -1,6 +1,7 @@
 // Package scanner drives a barcode scanner in serial mode: it frames the lines the
 // scanner sends, refuses anything that is not a clean barcode, drops double reads
-// and reports each scan, and each connect and unplug, as a devices.Event.
+// and reports each scan, each refused line, and each connect and unplug, as a
+// devices.Event.
 //
 // # Wire protocol
 //
@@ -47,13 +48,17 @@
 // A barcode that embeds CR or LF arrives as two lines: that is the wire
 // protocol; RequireAIM makes such a forged second line need its own AIM prefix.
 //
-// A line is refused — counted by reason, logged escaped, never emitted — when it
-// holds a control byte other than GS ("control_byte"; DEL 0x7F counts as one),
-// a byte from 0x80 up ("non_ascii"), lacks a valid AIM prefix and payload when
-// RequireAIM is set ("no_aim"), or grows past MaxLen ("overlong": the line is
-// dropped up to the next terminator and reported once, when it overflows, so
-// memory stays bounded by MaxLen however long a stream without terminator is).
-// Empty lines (a stray terminator) are ignored silently. Bytes give the same frames however they are chunked.
+// A line is refused when it holds a control byte other than GS ("control_byte";
+// DEL 0x7F counts as one), a byte from 0x80 up ("non_ascii"), lacks a valid AIM
+// prefix and payload when RequireAIM is set ("no_aim"), or grows past MaxLen
+// ("overlong": the line is dropped up to the next terminator and reported once,
+// when it overflows, so memory stays bounded by MaxLen however long a stream
+// without terminator is). A refused line is counted by reason, logged escaped
+// (at most once a second per reason) and always reported as a devices.Scan
+// whose Refused names the reason and whose Data is an escaped, printable
+// excerpt (never a barcode to sell), so the lane can ask for the item again.
+// Empty lines (a stray terminator) are ignored silently. Bytes give the same
+// frames however they are chunked.
 //
 // A read of the same data again within Config.DoubleReadWindow of the previous
 // read of it is a double read and is dropped; the window restarts with every such
