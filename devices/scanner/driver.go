@@ -147,9 +147,10 @@ func (d *Driver) Stats() Stats {
 	return s
 }
 
-// Run keeps d reading from the port open returns, reconnecting with backoff after
-// an unplug, until ctx ends. Every change between connected and not is emitted
-// as a status event: Connected true, or Connected false with FaultUnplugged.
+// Run keeps d reading from the port open returns, reconnecting after an unplug
+// (serialport.Supervise), until ctx ends. Every change between connected and not
+// is emitted as a status event: Connected true, or Connected false with
+// FaultUnplugged.
 func Run(ctx context.Context, open serialport.Opener, backoff serialport.Backoff, d *Driver) {
 	var last *devices.Status
 	serialport.Supervise(ctx, open, backoff, d.Session, func(up bool, err error) {
