@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,10 @@ var (
 	ErrNoReply = errors.New("escpos: no status reply")
 )
 
-// PrintError says why a job was refused or may not have come out whole.
+// PrintError says why a job was refused or may not have come out whole. Its
+// message names the cause in words ("escpos: printer cover open", "escpos:
+// printer error: autocutter jammed"), every other fault the printer reported
+// with it, what ended the job, and whether a reprint is due.
 type PrintError struct {
 	// Reprint is true when (part of) the job was sent: the receipt may be
 	// missing or torn, so offer staff a reprint. False means nothing was sent.
@@ -83,7 +87,24 @@ type PrintError struct {
 }
 
 func (e *PrintError) Error() string {
-	s := e.Err.Error()
+	s := "escpos: print failed"
+	if e.Err != nil {
+		s = e.Err.Error()
+	}
+	// The faults the sentinel does not say already, in the status's order.
+	var more []string
+	for _, code := range e.Status.Faults {
+		if err := faultErr[code]; err == nil || err != e.Err {
+			more = append(more, faultText(code))
+		}
+	}
+	switch {
+	case len(more) == 0:
+	case e.Err == ErrFault:
+		s += ": " + strings.Join(more, "; ")
+	default:
+		s += "; also " + strings.Join(more, "; ")
+	}
 	if e.Cause != nil {
 		s += ": " + e.Cause.Error()
 	}
@@ -98,6 +119,41 @@ func (e *PrintError) Unwrap() []error {
 		return []error{e.Err, e.Cause}
 	}
 	return []error{e.Err}
+}
+
+// faultErr is the sentinel that already names a fault code in words.
+var faultErr = map[string]error{
+	devices.FaultUnplugged: ErrNotConnected,
+	devices.FaultCoverOpen: ErrCoverOpen,
+	devices.FaultPaperEnd:  ErrPaperEnd,
+	devices.FaultOffline:   ErrOffline,
+}
+
+// faultText says what a printer's fault or warning code means, for staff.
+// The causes follow Epson's DLE EOT 3 notes: an autocutter error is mostly a
+// paper jam at the cutter; an unrecoverable error needs the power cycled; an
+// auto-recoverable one (head too hot) or a mechanical one clears by itself or
+// with the cover opened and closed.
+func faultText(code string) string {
+	switch code {
+	case devices.FaultUnplugged:
+		return "not connected"
+	case devices.FaultCoverOpen:
+		return "cover open"
+	case devices.FaultPaperEnd:
+		return "out of paper"
+	case devices.FaultOffline:
+		return "offline"
+	case devices.FaultCutter:
+		return "autocutter jammed"
+	case devices.FaultUnrecover:
+		return "unrecoverable error, switch the printer off and on"
+	case devices.FaultRecoverable:
+		return "recoverable error (print head too hot or mechanism blocked)"
+	case devices.WarnPaperNearEnd:
+		return "paper near its end"
+	}
+	return code
 }
 
 // statusErr picks the error a status stands for, nil when it is fine to print.

@@ -258,6 +258,9 @@ func TestCoverOpenRefusesJob(t *testing.T) {
 	if !errors.Is(err, escpos.ErrCoverOpen) || !errors.As(err, &pe) || pe.Reprint {
 		t.Fatalf("print with the cover open: %v", err)
 	}
+	if got, want := err.Error(), "escpos: printer cover open"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
 	if st := h.sim.Stats(); st.Cuts != 0 || len(h.sim.Receipts()) != 0 {
 		t.Fatalf("printed with the cover open: %+v", st)
 	}
@@ -356,8 +359,12 @@ func TestCutterErrorAsksErrorCause(t *testing.T) {
 	if len(s.Faults) != 1 {
 		t.Errorf("status %+v", s)
 	}
-	if err := h.print(5*time.Second, []byte("x\n")); !errors.Is(err, escpos.ErrFault) {
+	err := h.print(5*time.Second, []byte("x\n"))
+	if !errors.Is(err, escpos.ErrFault) {
 		t.Fatalf("print with a jammed cutter: %v", err)
+	}
+	if got, want := err.Error(), "escpos: printer error: autocutter jammed"; got != want {
+		t.Errorf("message %q, want %q", got, want)
 	}
 	h.sim.CutterError(false)
 	h.wait("cutter fixed", within, devices.Status.OK)

@@ -67,7 +67,7 @@ func (p Port) serial(def serialport.Config) (serialport.Config, error) {
 // ScannerConfig is a barcode scanner in serial mode.
 type ScannerConfig struct {
 	Port
-	Terminator   string `json:"terminator,omitempty"` // CR, LF or CRLF (default)
+	Terminator   string `json:"terminator,omitempty"` // CR, LF or CRLF: accepted, no effect (CR, LF and CR LF all end a line)
 	RequireAIM   bool   `json:"requireAim,omitempty"`
 	DoubleReadMS int    `json:"doubleReadMs,omitempty"`
 }

@@ -353,7 +353,7 @@ func TestRunReportsOneOutage(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			scale.Run(ctx, open, serialport.Backoff{Min: 50 * time.Millisecond, Max: 400 * time.Millisecond}, d)
+			scale.Run(ctx, serialport.OpenFunc(open), serialport.Backoff{Min: 50 * time.Millisecond, Max: 400 * time.Millisecond}, d)
 		}()
 		time.Sleep(time.Second)
 		power(false)

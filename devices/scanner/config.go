@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Terminator names for Config.Terminator.
+// Terminator names Config.Terminator accepts (it has no effect on framing).
 const (
 	TermCR   = "CR"
 	TermLF   = "LF"
@@ -14,7 +14,6 @@ const (
 
 // Defaults applied to zero fields of a Config.
 const (
-	DefaultTerminator       = TermCRLF
 	DefaultMaxLen           = 256
 	DefaultDoubleReadWindow = 300 * time.Millisecond
 
@@ -24,8 +23,11 @@ const (
 
 // Config describes what the scanner sends.
 type Config struct {
-	Terminator string // "CR", "LF" or "CRLF" (default); see the package doc for lone CR/LF
-	MaxLen     int    // longest accepted line in bytes, AIM prefix included; default 256
+	// Terminator ("CR", "LF" or "CRLF") is accepted for configurations written
+	// when it chose the line end; it no longer changes framing: CR, LF and CR LF
+	// all end a line (see the package doc). Other values are still refused.
+	Terminator string
+	MaxLen     int // longest accepted line in bytes, AIM prefix included; default 256
 
 	// DoubleReadWindow: the same data again within it is dropped; default 300 ms,
 	// negative turns double-read suppression off.
@@ -49,9 +51,6 @@ func (c Config) Validate() error {
 
 // withDefaults fills zero fields; c must be valid.
 func (c Config) withDefaults() Config {
-	if c.Terminator == "" {
-		c.Terminator = DefaultTerminator
-	}
 	if c.MaxLen == 0 {
 		c.MaxLen = DefaultMaxLen
 	}

@@ -15,9 +15,9 @@ import (
 // Stats counts what a Driver saw. Frames = Scans + Doubles + the sum of Refused.
 type Stats struct {
 	Frames  int            // lines framed, refused ones included
-	Scans   int            // scans emitted
+	Scans   int            // barcodes emitted
 	Doubles int            // double reads dropped
-	Refused map[Reason]int // lines refused, by reason
+	Refused map[Reason]int // lines refused (each emitted as a refusal), by reason
 }
 
 // Driver turns the lines of one scanner into scan events. It runs one Session at
@@ -93,7 +93,10 @@ func (d *Driver) Session(ctx context.Context, rw io.ReadWriteCloser) error {
 	}
 }
 
-// feed frames b and returns the events to emit, counting and logging the rest.
+// feed frames b and returns the events to emit: a scan for each barcode that is
+// not a double read, and a scan with Refused set for each refused line (whose
+// log is rate-limited, the event never). A refused line does not count as the
+// last read for double-read suppression.
 func (d *Driver) feed(b []byte, events []devices.Event) []devices.Event {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -102,6 +105,8 @@ func (d *Driver) feed(b []byte, events []devices.Event) []devices.Event {
 		now := d.now()
 		if fr.Err != "" {
 			d.refused(fr, now)
+			events = append(events, devices.Event{Role: devices.RoleScanner, Kind: devices.KindScan, At: now,
+				Scan: &devices.Scan{Data: fr.Data, Refused: string(fr.Err)}})
 			continue
 		}
 		if d.hasLast && fr.Data == d.last && d.cfg.DoubleReadWindow >= 0 && now.Sub(d.lastAt) < d.cfg.DoubleReadWindow {
@@ -118,6 +123,7 @@ func (d *Driver) feed(b []byte, events []devices.Event) []devices.Event {
 	return events
 }
 
+// refused logs a refused line, at most once per refusalLogEvery and reason.
 func (d *Driver) refused(fr Frame, now time.Time) {
 	st := d.logged[fr.Err]
 	if !st.at.IsZero() && now.Sub(st.at) < refusalLogEvery {
@@ -141,9 +147,10 @@ func (d *Driver) Stats() Stats {
 	return s
 }
 
-// Run keeps d reading from the port open returns, reconnecting with backoff after
-// an unplug, until ctx ends. Every change between connected and not is emitted
-// as a status event: Connected true, or Connected false with FaultUnplugged.
+// Run keeps d reading from the port open returns, reconnecting after an unplug
+// (serialport.Supervise), until ctx ends. Every change between connected and not
+// is emitted as a status event: Connected true, or Connected false with
+// FaultUnplugged.
 func Run(ctx context.Context, open serialport.Opener, backoff serialport.Backoff, d *Driver) {
 	var last *devices.Status
 	serialport.Supervise(ctx, open, backoff, d.Session, func(up bool, err error) {

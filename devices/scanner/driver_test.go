@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,9 +100,28 @@ func (l *lane) next(t *testing.T, within time.Duration) devices.Event {
 func (l *lane) wantScan(t *testing.T, data string) {
 	t.Helper()
 	ev := l.next(t, scanWithin)
-	if ev.Kind != devices.KindScan || ev.Scan == nil || ev.Scan.Data != data {
+	if ev.Kind != devices.KindScan || ev.Scan == nil || ev.Scan.Data != data || ev.Scan.Refused != "" {
 		t.Fatalf("got %s event %+v %+v, want scan %q", ev.Kind, ev.Scan, ev.Status, data)
 	}
+}
+
+// wantRefused waits for the refusal of a line: its reason is one of reasons
+// and, unless data is "", its excerpt is data. It returns the reason.
+func (l *lane) wantRefused(t *testing.T, data string, reasons ...scanner.Reason) scanner.Reason {
+	t.Helper()
+	ev := l.next(t, scanWithin)
+	if ev.Kind != devices.KindScan || ev.Scan == nil || ev.At.IsZero() {
+		t.Fatalf("got %s event %+v %+v, want a refused scan", ev.Kind, ev.Scan, ev.Status)
+	}
+	if !slices.Contains(reasons, scanner.Reason(ev.Scan.Refused)) || data != "" && ev.Scan.Data != data {
+		t.Fatalf("got scan %+v, want refused %q for one of %q", *ev.Scan, data, reasons)
+	}
+	for _, c := range []byte(ev.Scan.Data) {
+		if c < 0x20 || c > 0x7e {
+			t.Fatalf("refusal excerpt %q holds byte %#x", ev.Scan.Data, c)
+		}
+	}
+	return scanner.Reason(ev.Scan.Refused)
 }
 
 func (l *lane) wantStatus(t *testing.T, up bool, within time.Duration) {
@@ -157,11 +178,15 @@ func TestScansArriveInOrder(t *testing.T) {
 		"]e00190012345678908310300125039220049",
 		"04252614",
 	}
-	for _, tc := range []struct{ sim, drv string }{
-		{"CR", "CR"}, {"LF", "LF"}, {"CRLF", "CRLF"},
-		{"CRLF", "CR"}, {"CRLF", "LF"}, {"CR", "CRLF"}, {"LF", "CRLF"},
-	} {
-		t.Run("scanner "+tc.sim+" driver "+tc.drv, func(t *testing.T) {
+	type pair struct{ sim, drv string }
+	var pairs []pair
+	for _, drv := range []string{"", "CR", "LF", "CRLF"} { // the driver's setting does not matter
+		for _, sim := range []string{"CR", "LF", "CRLF"} {
+			pairs = append(pairs, pair{sim, drv})
+		}
+	}
+	for _, tc := range pairs {
+		t.Run(fmt.Sprintf("scanner %s driver %q", tc.sim, tc.drv), func(t *testing.T) {
 			l := startLane(t, scanner.Config{Terminator: tc.drv}, tc.sim, nil)
 			for _, b := range barcodes {
 				l.scan(t, b)
@@ -186,16 +211,18 @@ func TestScansArriveInOrder(t *testing.T) {
 
 func TestNoiseIsRefusedAndCounted(t *testing.T) {
 	l := startLane(t, scanner.Config{}, "CRLF", nil)
+	garbled := []scanner.Reason{scanner.ReasonControlByte, scanner.ReasonNonASCII}
 	tests := []struct {
-		name string
-		send func() error
+		name    string
+		send    func() error
+		reasons []scanner.Reason
 	}{
-		{"1 random byte", func() error { return l.sim.Noise(1) }},
-		{"40 random bytes", func() error { return l.sim.Noise(40) }},
-		{"300 random bytes", func() error { return l.sim.Noise(300) }},
-		{"ESC [A", func() error { return l.sim.Send([]byte("123\x1b[A\r\n")) }},
-		{"non-ASCII", func() error { return l.sim.Send([]byte("4006381333931\xe2\x80\x8b\r\n")) }},
-		{"overlong digits", func() error { return l.sim.Send([]byte(fmt.Sprintf("%0300d\r\n", 7))) }},
+		{"1 random byte", func() error { return l.sim.Noise(1) }, garbled},
+		{"40 random bytes", func() error { return l.sim.Noise(40) }, garbled},
+		{"300 random bytes", func() error { return l.sim.Noise(300) }, []scanner.Reason{scanner.ReasonOverlong}},
+		{"ESC [A", func() error { return l.sim.Send([]byte("123\x1b[A\r\n")) }, garbled[:1]},
+		{"non-ASCII", func() error { return l.sim.Send([]byte("4006381333931\xe2\x80\x8b\r\n")) }, garbled[1:]},
+		{"overlong digits", func() error { return l.sim.Send([]byte(fmt.Sprintf("%0300d\r\n", 7))) }, []scanner.Reason{scanner.ReasonOverlong}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,7 +232,8 @@ func TestNoiseIsRefusedAndCounted(t *testing.T) {
 			}
 			sentinel := fmt.Sprintf("40063813339%02d", i)
 			l.scan(t, sentinel)
-			l.wantScan(t, sentinel) // the noise gave no event before it
+			l.wantRefused(t, "", tt.reasons...) // one refusal, no scan, before the sentinel
+			l.wantScan(t, sentinel)
 			after := l.drv.Stats()
 			refused := func(s scanner.Stats) (n int) {
 				for _, r := range s.Refused {
@@ -230,6 +258,7 @@ func TestRequireAIMOverPty(t *testing.T) {
 	l.scan(t, "4006381333931")
 	l.sim.SetAIM("]E0")
 	l.scan(t, "4006381333931")
+	l.wantRefused(t, "4006381333931", scanner.ReasonNoAIM)
 	l.wantScan(t, "]E04006381333931")
 	if s := l.drv.Stats(); s.Refused[scanner.ReasonNoAIM] != 1 {
 		t.Fatalf("stats %+v", s)
@@ -434,4 +463,90 @@ func TestNewPanicsOnBadConfig(t *testing.T) {
 		}
 	}()
 	scanner.New(scanner.Config{Terminator: "ETX"}, func(devices.Event) {}, nil, nil)
+}
+
+// TestRefusedLinesReachTheLane: every line the driver refuses reaches the sink
+// as a scan with its reason and an escaped excerpt (never the raw bytes, never
+// a barcode), however fast the refusals come (the log is rate-limited, the
+// events are not), and a valid scan right behind it still arrives.
+func TestRefusedLinesReachTheLane(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    scanner.Config
+		line   string // sent as is, terminator included
+		reason scanner.Reason
+		data   string
+	}{
+		{"ESC [A", scanner.Config{}, "123\x1b[A\r\n", scanner.ReasonControlByte, `123\x1b[A`},
+		{"NUL", scanner.Config{}, "\x00\n", scanner.ReasonControlByte, `\x00`},
+		{"DEL", scanner.Config{}, "4006381333931\x7f\r", scanner.ReasonControlByte, `4006381333931\x7f`},
+		{"UTF-8 zero width space", scanner.Config{}, "4006381333931\xe2\x80\x8b\r\n", scanner.ReasonNonASCII, `4006381333931\xe2\x80\x8b`},
+		{"300 digits", scanner.Config{}, strings.Repeat("7", 300) + "\r\n", scanner.ReasonOverlong, strings.Repeat("7", 64) + "..."},
+		{"9 bytes over MaxLen 11", scanner.Config{MaxLen: 11}, "123456789012\n", scanner.ReasonOverlong, "12345678901"},
+		{"no AIM", scanner.Config{RequireAIM: true}, "4006381333931\r\n", scanner.ReasonNoAIM, "4006381333931"},
+		{"AIM prefix only", scanner.Config{RequireAIM: true}, "]E0\r\n", scanner.ReasonNoAIM, "]E0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.DoubleReadWindow = -1 // the same good scan again is a new item
+			l := startLane(t, tt.cfg, "CRLF", nil)
+			const good = "]E096385074"
+			for i := range 3 { // the second and third fall inside the log's rate limit
+				if err := l.sim.Send([]byte(tt.line)); err != nil {
+					t.Fatal(err)
+				}
+				l.scan(t, good)
+				l.wantRefused(t, tt.data, tt.reason)
+				l.wantScan(t, good)
+				if i < 2 {
+					if err := l.sim.Send([]byte(tt.line + good + "\r\n")); err != nil { // one write
+						t.Fatal(err)
+					}
+					l.wantRefused(t, tt.data, tt.reason)
+					l.wantScan(t, good)
+				}
+			}
+			s := l.drv.Stats()
+			if s.Refused[tt.reason] != 5 || s.Scans != 5 {
+				t.Fatalf("stats %+v", s)
+			}
+			checkStatsAddUp(t, s)
+		})
+	}
+}
+
+// TestRefusalLogIsRateLimitedEventsAreNot: a scanner at the wrong baud rate
+// refuses every line; the log says so once a second per reason, the lane hears
+// of every line.
+func TestRefusalLogIsRateLimitedEventsAreNot(t *testing.T) {
+	clk := newClock()
+	var logs strings.Builder
+	var refused []string
+	d := scanner.New(scanner.Config{}, func(ev devices.Event) {
+		if ev.Kind == devices.KindScan && ev.Scan.Refused != "" {
+			refused = append(refused, ev.Scan.Refused)
+		}
+	}, clk.Now, slog.New(slog.NewTextHandler(&logs, nil)))
+	feed := func(s string) {
+		t.Helper()
+		if err := d.Session(context.Background(), &script{reads: []string{s}, end: io.ErrUnexpectedEOF}); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatal(err)
+		}
+	}
+	for range 10 {
+		feed("\x1b\r\n")
+		clk.Advance(50 * time.Millisecond)
+	}
+	feed("\xff\r\n") // another reason has its own limit
+	clk.Advance(time.Second)
+	feed("\x1b\r\n")
+	if len(refused) != 12 {
+		t.Fatalf("%d refusal events, want 12: %q", len(refused), refused)
+	}
+	if n := strings.Count(logs.String(), "line refused"); n != 3 {
+		t.Fatalf("%d refusal logs, want 3:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "unlogged_since_last=9") {
+		t.Fatalf("log does not count the unlogged refusals:\n%s", logs.String())
+	}
 }

@@ -42,8 +42,6 @@ type Framer struct {
 	buf        []byte // current line, never longer than cfg.MaxLen
 	bad        Reason // first fault of the current line
 	discarding bool   // overlong line already reported, dropping up to the terminator
-	afterCR    bool   // CR and CRLF modes: the last byte was a CR that ended a line
-	pendingCR  bool   // LF mode: a CR that ends the line if LF follows
 
 	counts map[Reason]int
 }
@@ -77,32 +75,9 @@ func (f *Framer) Feed(b []byte) (frames []Frame) {
 }
 
 func (f *Framer) byte(c byte, out []Frame) []Frame {
-	if f.cfg.Terminator == TermLF {
-		if f.pendingCR {
-			f.pendingCR = false
-			if c == lf {
-				return f.end(out)
-			}
-			out = f.add(cr, out) // a lone CR is a control byte in LF mode
-		}
-		switch c {
-		case cr:
-			f.pendingCR = true
-			return out
-		case lf:
-			return f.end(out)
-		}
-		return f.add(c, out)
-	}
-	afterCR := f.afterCR
-	f.afterCR = false
-	switch {
-	case c == cr:
-		f.afterCR = true
-		return f.end(out)
-	case c == lf && afterCR:
-		return out // the LF of a CR LF
-	case c == lf && f.cfg.Terminator == TermCRLF:
+	if c == cr || c == lf {
+		// The LF of a CR LF ends an empty line, which end ignores: so CR LF
+		// counts as one terminator without a state of its own.
 		return f.end(out)
 	}
 	return f.add(c, out)
@@ -166,7 +141,7 @@ func (f *Framer) reset() {
 func (f *Framer) Reset() {
 	f.init()
 	f.reset()
-	f.discarding, f.afterCR, f.pendingCR = false, false, false
+	f.discarding = false
 }
 
 // Counts returns how many lines were refused, by reason.

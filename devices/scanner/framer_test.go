@@ -24,10 +24,10 @@ func TestFramer(t *testing.T) {
 		{"CRLF mode takes lone LF", Config{Terminator: TermCRLF}, "123\n456\n", []Frame{{Data: "123"}, {Data: "456"}}},
 		{"CR mode takes CRLF", Config{Terminator: TermCR}, "123\r\n456\r\n", []Frame{{Data: "123"}, {Data: "456"}}},
 		{"LF mode takes CRLF", Config{Terminator: TermLF}, "123\r\n456\r\n", []Frame{{Data: "123"}, {Data: "456"}}},
-		{"CR mode refuses lone LF", Config{Terminator: TermCR}, "12\n3\r456\r", []Frame{{Data: `12\x0a3`, Err: ReasonControlByte}, {Data: "456"}}},
-		{"CR mode refuses LF after CRLF", Config{Terminator: TermCR}, "1\r\n\n2\r", []Frame{{Data: "1"}, {Data: `\x0a2`, Err: ReasonControlByte}}},
-		{"LF mode refuses lone CR", Config{Terminator: TermLF}, "12\r3\n456\n", []Frame{{Data: `12\x0d3`, Err: ReasonControlByte}, {Data: "456"}}},
-		{"LF mode CR CR LF", Config{Terminator: TermLF}, "1\r\r\n", []Frame{{Data: `1\x0d`, Err: ReasonControlByte}}},
+		{"CR mode takes lone LF", Config{Terminator: TermCR}, "12\n3\r456\r", []Frame{{Data: "12"}, {Data: "3"}, {Data: "456"}}},
+		{"CR mode LF after CRLF is an empty line", Config{Terminator: TermCR}, "1\r\n\n2\r", []Frame{{Data: "1"}, {Data: "2"}}},
+		{"LF mode takes lone CR", Config{Terminator: TermLF}, "12\r3\n456\n", []Frame{{Data: "12"}, {Data: "3"}, {Data: "456"}}},
+		{"LF mode CR CR LF", Config{Terminator: TermLF}, "1\r\r\n", []Frame{{Data: "1"}}},
 		{"no terminator yet", Config{}, "4006381333931", nil},
 		{"empty lines ignored", Config{}, "\r\n\r\n\n\r\r\nA\r\n\r\n", []Frame{{Data: "A"}}},
 		{"AIM prefix kept", Config{}, "]E04006381333931\r\n", []Frame{{Data: "]E04006381333931"}}},
@@ -121,6 +121,76 @@ func TestConfigValidate(t *testing.T) {
 			}
 			if _, err := NewFramer(c); err == nil {
 				t.Fatal("NewFramer accepted")
+			}
+		})
+	}
+}
+
+// TestFramerAnyLineEnding: CR, LF and CR LF each end a line whatever the
+// configured terminator, however the bytes are chunked; a scan after a line
+// with another ending is never swallowed.
+func TestFramerAnyLineEnding(t *testing.T) {
+	scans := []string{"4006381333931", "]E096385074", "]C1010401234567890810ABC\x1d17260101"}
+	endings := map[string]string{"CR": "\r", "LF": "\n", "CRLF": "\r\n", "LFCR": "\n\r", "CRCRLF": "\r\r\n"}
+	chunkings := map[string]func(in string) []string{
+		"whole": func(in string) []string { return []string{in} },
+		"bytewise": func(in string) []string {
+			var out []string
+			for i := range len(in) {
+				out = append(out, in[i:i+1])
+			}
+			return out
+		},
+		"cut after each CR": func(in string) []string { return strings.SplitAfter(in, "\r") },
+		"cut before each terminator": func(in string) []string {
+			var out []string
+			start := 0
+			for i := 1; i < len(in); i++ {
+				if (in[i] == '\r' || in[i] == '\n') && in[i-1] != '\r' && in[i-1] != '\n' {
+					out = append(out, in[start:i])
+					start = i
+				}
+			}
+			return append(out, in[start:])
+		},
+	}
+	want := make([]Frame, len(scans))
+	for i, s := range scans {
+		want[i] = Frame{Data: s}
+	}
+	for _, term := range []string{"", TermCR, TermLF, TermCRLF} {
+		for endName, end := range endings {
+			for chunkName, chunk := range chunkings {
+				t.Run(fmt.Sprintf("config %q/ending %s/%s", term, endName, chunkName), func(t *testing.T) {
+					var in string
+					for _, s := range scans {
+						in += s + end
+					}
+					f := mustFramer(t, Config{Terminator: term, RequireAIM: false})
+					var got []Frame
+					for _, c := range chunk(in) {
+						got = append(got, f.Feed([]byte(c))...)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("Feed(%q) =\n %q\nwant\n %q", in, got, want)
+					}
+					if c := f.Counts(); len(c) != 0 {
+						t.Fatalf("refusals %v", c)
+					}
+				})
+			}
+		}
+	}
+	// Mixed endings in one stream, and a refused line that must not take the
+	// next one with it.
+	for _, term := range []string{"", TermCR, TermLF, TermCRLF} {
+		t.Run(fmt.Sprintf("config %q/mixed with a refusal", term), func(t *testing.T) {
+			in := "111\n222\r333\r\n\x1b[A\n444\r\x00\r555\n"
+			want := []Frame{{Data: "111"}, {Data: "222"}, {Data: "333"}, {Data: `\x1b[A`, Err: ReasonControlByte},
+				{Data: "444"}, {Data: `\x00`, Err: ReasonControlByte}, {Data: "555"}}
+			f := mustFramer(t, Config{Terminator: term})
+			if got := f.Feed([]byte(in)); !reflect.DeepEqual(got, want) {
+				t.Fatalf("Feed(%q) =\n %q\nwant\n %q", in, got, want)
 			}
 		})
 	}
