@@ -33,7 +33,7 @@ bench: ## run the benchmarks with their baselines and print medians and ratios (
 	@$(GO) run ./bench/report < bench.out
 
 bench-quick: ## compile and run every benchmark once on small data (CI)
-	KIOSK_BENCH_ROWS=20000 KIOSK_BENCH_OPS=50 $(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./... -timeout 10m
+	KIOSK_BENCH_ROWS=20000 KIOSK_BENCH_OPS=50 KIOSK_UNPLUG_FOR=2s $(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./... -timeout 10m
 
 vet: ## go vet
 	$(GO) vet ./...

@@ -5,7 +5,7 @@
 // Reconnecting: while a device is away Supervise stats its path every 150 ms
 // and opens it as soon as a node is back, however long it was gone; only a
 // device whose node is there but fails (open refused, handshake unanswered) is
-// retried on a backoff doubling from 0.5 s to 10 s.
+// retried on a backoff doubling from 0.5 s to 2 s.
 //
 // tarm/serial facts this package is built on (verified on pseudo-terminals): a
 // read timeout returns (0, io.EOF); after a hang-up every read returns

@@ -25,9 +25,12 @@ type Backoff struct {
 // waits: a replugged device is tried at most this long after its node came back.
 const DefaultPoll = 150 * time.Millisecond
 
-// DefaultBackoff waits 0.5 s, then 1 s, 2 s … up to 10 s between attempts on a
-// device whose node is there but fails, and polls the path every 150 ms.
-var DefaultBackoff = Backoff{Min: 500 * time.Millisecond, Max: 10 * time.Second, Poll: DefaultPoll}
+// DefaultBackoff waits 0.5 s, then 1 s, then 2 s between attempts on a device
+// whose node is there but fails, and polls the path every 150 ms. The ceiling
+// is low because a scale or printer switched off and on behind a USB adapter
+// that stays plugged in is a replug too, and must be back within 2 s; one
+// open attempt every 2 s costs nothing.
+var DefaultBackoff = Backoff{Min: 500 * time.Millisecond, Max: 2 * time.Second, Poll: DefaultPoll}
 
 // Opener opens a device's port; Supervise calls Open for every attempt.
 type Opener interface {

@@ -21,6 +21,7 @@ type fakeDevice struct {
 	badHello bool  // the session ends at once, as a device that does not answer
 	opens    int
 	gone     chan struct{} // closed when the node goes
+	good     time.Time     // the last open that gave a session with a handshake
 }
 
 func newFakeDevice() *fakeDevice { return &fakeDevice{present: true, gone: make(chan struct{})} }
@@ -40,6 +41,9 @@ func (f *fakeDevice) Open() (io.ReadWriteCloser, error) {
 		return nil, fmt.Errorf("%w: no such file", ErrUnplugged)
 	case f.openErr != nil:
 		return nil, f.openErr
+	}
+	if !f.badHello {
+		f.good = time.Now()
 	}
 	return &fakePort{gone: f.gone, badHello: f.badHello}, nil
 }
@@ -103,12 +107,21 @@ func session(ctx context.Context, rw io.ReadWriteCloser) error {
 // returns the channel of its reports; it stops at the end of the test.
 func supervised(t *testing.T, open Opener) <-chan bool {
 	t.Helper()
+	return supervisedWith(t, open, testBackoff)
+}
+
+// testBackoff is a backoff with a long ceiling, so that the tests tell its
+// steps apart; DefaultBackoff stops at 2 s.
+var testBackoff = Backoff{Min: 500 * time.Millisecond, Max: 10 * time.Second, Poll: DefaultPoll}
+
+func supervisedWith(t *testing.T, open Opener, backoff Backoff) <-chan bool {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	changes := make(chan bool, 100)
+	changes := make(chan bool, 1<<14) // room for an hour of failed attempts
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Supervise(ctx, open, DefaultBackoff, session, func(up bool, _ error) { changes <- up })
+		Supervise(ctx, open, backoff, session, func(up bool, _ error) { changes <- up })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return changes
@@ -193,6 +206,33 @@ func TestBrokenDeviceBacksOff(t *testing.T) {
 				// Attempts at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 25.5, 35.5, 45.5 and 55.5 s.
 				if n := dev.openCount(); n != 10 {
 					t.Fatalf("%d attempts in a minute, want 10", n)
+				}
+			})
+		})
+	}
+}
+
+// TestPowerCycleBehindAdapter: a scale switched off behind a USB adapter that
+// stays plugged in keeps its node; switched on again after any time, it is
+// back within 2 s on the default backoff.
+func TestPowerCycleBehindAdapter(t *testing.T) {
+	for _, off := range []time.Duration{5 * time.Second, time.Minute, time.Hour} {
+		t.Run(off.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				dev := newFakeDevice()
+				changes := supervisedWith(t, dev, DefaultBackoff)
+				want(t, changes, true)
+				dev.set(func(f *fakeDevice) { close(f.gone); f.gone = make(chan struct{}); f.badHello = true })
+				want(t, changes, false)
+				time.Sleep(off)
+				on := time.Now()
+				dev.set(func(f *fakeDevice) { f.badHello = false })
+				time.Sleep(30 * time.Second)
+				synctest.Wait()
+				var good time.Time
+				dev.set(func(f *fakeDevice) { good = f.good })
+				if took := good.Sub(on); took < 0 || took > 2*time.Second {
+					t.Fatalf("switched on after %s off: back %s later, want at most 2 s", off, took)
 				}
 			})
 		})
