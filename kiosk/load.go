@@ -34,6 +34,14 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 			return st, err
 		}
 		st.txn = &t
+		// The load of the last weighed line may still be on the produce
+		// scale: after a restart it is not a new load either.
+		for i := len(t.lines) - 1; i >= 0; i-- {
+			if ln := t.lines[i]; ln.plu != "" && ln.soldBy == catalog.ByWeight && !ln.voided {
+				st.produce.sold = ln.weightG
+				break
+			}
+		}
 	}
 	rows, err := db.QueryContext(ctx, `SELECT id, coalesce(txn_id, ''), type, blocking, detail, raised_at FROM alerts
 		WHERE lane_id = ? AND resolved_at IS NULL ORDER BY id`, l.id)

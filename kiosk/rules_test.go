@@ -244,3 +244,20 @@ func TestScannerRefusalsReachTheScreen(t *testing.T) {
 		t.Fatalf("%d lines", n)
 	}
 }
+
+// After a restart the load of the last weighed line is still not new.
+func TestProduceLoadSurvivesRestart(t *testing.T) {
+	db := openTestDB(t)
+	t.Cleanup(func() { db.Close() })
+	clock := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	withScale := func(c *Config) { c.ProduceScale = true }
+	tl := startLaneWith(t, db, clock, withScale)
+	tl.Device(status(devices.RoleProduceScale, true, nil, nil))
+	tl.produceEvent(1500, false)
+	tl.do(Command{Op: OpWeighed, PLU: bananas})
+	tl.stop()
+	tl = startLaneWith(t, db, clock.Add(time.Minute), withScale)
+	tl.Device(status(devices.RoleProduceScale, true, nil, nil))
+	tl.produceEvent(1500, false) // the scale's first report after the restart
+	tl.refused(Command{Op: OpWeighed, PLU: "4131"}, KindState, "scale.same_load")
+}
