@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -22,9 +23,11 @@ var ErrNotFound = errors.New("catalog: not found")
 type DB struct {
 	db *store.DB
 
-	mu            sync.Mutex
-	byGTIN, byPLU *sql.Stmt // prepared once on the read pool: lookups are on the scan path
+	mu    sync.Mutex              // serializes preparing
+	stmts atomic.Pointer[lookups] // prepared once on the read pool: lookups are on the scan path
 }
+
+type lookups struct{ byGTIN, byPLU *sql.Stmt }
 
 // NewDB returns the catalog stored in db.
 func NewDB(db *store.DB) *DB { return &DB{db: db} }
@@ -38,10 +41,13 @@ const prepareTimeout = 10 * time.Second
 // already cancelled must not break every later lookup. A failed preparation
 // is tried again by the next lookup.
 func (c *DB) prepared() (byGTIN, byPLU *sql.Stmt, err error) {
+	if l := c.stmts.Load(); l != nil {
+		return l.byGTIN, l.byPLU, nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byGTIN != nil {
-		return c.byGTIN, c.byPLU, nil
+	if l := c.stmts.Load(); l != nil {
+		return l.byGTIN, l.byPLU, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), prepareTimeout)
 	defer cancel()
@@ -54,7 +60,7 @@ func (c *DB) prepared() (byGTIN, byPLU *sql.Stmt, err error) {
 		g.Close()
 		return nil, nil, fmt.Errorf("catalog: prepare lookup: %w", err)
 	}
-	c.byGTIN, c.byPLU = g, p
+	c.stmts.Store(&lookups{byGTIN: g, byPLU: p})
 	return g, p, nil
 }
 
@@ -69,7 +75,9 @@ func scanProduct(row scanner) (Product, error) {
 	var plu sql.NullString
 	var price int64
 	var soldBy string
-	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &p.MinAge, &p.WeightG, &p.ToleranceG, &p.Category, &p.Variable)
+	var variable int64 // 0 or 1 (CHECK); an int64 scans without reflection
+	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &p.MinAge, &p.WeightG, &p.ToleranceG, &p.Category, &variable)
+	p.Variable = variable != 0
 	p.PLU = plu.String
 	p.Price = decimal.New(price, -2)
 	p.SoldBy = SoldBy(soldBy)
