@@ -19,9 +19,11 @@ import (
 // more than 250 ms while the import runs.
 //
 // BenchmarkScanDuringImport imports through a second connection to the file,
-// as `kiosk catalog import` does beside a running `kiosk serve`;
-// BenchmarkScanDuringImportShared imports through the lane's own store.DB, as
-// a catalog pushed by HQ to the running server is.
+// as `kiosk catalog import` does beside a running `kiosk serve`, with the
+// default options; BenchmarkScanDuringImportShared imports through the lane's
+// own store.DB, as a catalog pushed by HQ to the running server is, without
+// pauses between transactions (ImportOptions.Yield < 0): the one writer
+// connection goes to the waiting lane whenever the import lets go of it.
 
 const (
 	// importScanEvery paces the scans during the import: a scan starts every
@@ -132,9 +134,11 @@ func scanDuringImport(b *testing.B, shared bool) {
 	}
 
 	importDB := f.db
+	opt := catalog.ImportOptions{Yield: -1}
 	if !shared {
 		importDB = openStore(b, f.db.Path)
 		defer importDB.Close()
+		opt = catalog.ImportOptions{}
 	}
 	file := openFile(b, d.csvPath)
 	defer file.Close()
@@ -146,7 +150,7 @@ func scanDuringImport(b *testing.B, shared bool) {
 	done := make(chan importResult, 1)
 	go func() {
 		t0 := time.Now()
-		res, err := catalog.NewDB(importDB).Import(ctx, file, catalog.ImportOptions{})
+		res, err := catalog.NewDB(importDB).Import(ctx, file, opt)
 		done <- importResult{res, err, time.Since(t0)}
 	}()
 
