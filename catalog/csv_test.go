@@ -667,7 +667,7 @@ func BenchmarkReadCSV(b *testing.B) {
 	for i := 0; i < rows; i++ {
 		payload := fmt.Sprintf("40%010d", i)
 		c, _ := CheckDigit(payload)
-		fmt.Fprintf(&buf, "%s%c,,Product number %d,Produkt Nummer %d,Producto número %d,%d.%02d,each,standard,0,%d,10,pantry\n",
+		fmt.Fprintf(&buf, "%s%c,,Product number %d,Produkt Nummer %d,Producto número %d,%d.%02d,each,standard,0,%d,10,pantry,\n",
 			payload, c, i, i, i, i%100, i%100, 100+i%1000)
 	}
 	data := buf.Bytes()
