@@ -12,6 +12,8 @@
 //	BenchmarkLookupGTIN (median)             BenchmarkRawPointQuery (median)        <= 1.5x
 //	BenchmarkImport (rows/s)                 BenchmarkRawBatchedInsert (rows/s)     >= 50%
 //	BenchmarkServeRSS (peak-RSS-MB)          -                                      <= 64 MB (MiB, VmHWM)
+//	BenchmarkScanDuringImport (import-max)   idle scans of the same run (p99)       <= 250 ms, no failed scan
+//	BenchmarkScanDuringImportShared (max)    -                                      <= 250 ms, no failed scan
 //
 // Each benchmark runs a fixed number of operations itself and reports their
 // median and p90 latency (median-ns/op, p90-ns/op), so `-benchtime=1x` gives a

@@ -2,9 +2,12 @@ package catalog
 
 // Barcode decoding: one scanner line in, one Code (or a DecodeError) out.
 //
-// Wire facts are in PROTOCOLS.md §1. The scanner driver frames lines on the
-// terminator; Decode sees one line without it, so a CR or LF that reaches it
-// is refused as a control byte.
+// A scanner in serial mode sends one line per barcode: an optional AIM
+// symbology identifier (ISO/IEC 15424: "]" + code + modifier, e.g. "]E0"
+// EAN-13/UPC-A/UPC-E, "]E4" EAN-8, "]C1" GS1-128), the data, and a CR, LF or
+// CR-LF terminator. The scanner driver frames lines on the terminator; Decode
+// sees one line without it, so a CR or LF that reaches it is refused as a
+// control byte.
 
 import (
 	"errors"
@@ -50,6 +53,12 @@ type Code struct {
 	// RCN the value digits (and the verifier digit) are zeroed and the check
 	// digit recomputed; otherwise it equals GTIN.
 	LookupGTIN string
+	// AltLookupGTIN is the GTIN-14 of the other reading of an ambiguous scan,
+	// to look up when LookupGTIN is not in the catalog; "" when the scan has
+	// one reading. Only 8 digits without a symbology identifier have two: a
+	// valid EAN-8 (Format, GTIN and LookupGTIN) that is also a valid UPC-E,
+	// whose expanded UPC-A this is.
+	AltLookupGTIN string
 	// Variable reports a variable-measure item: an RCN matching a configured
 	// layout, or a GTIN-14 with indicator digit 9.
 	Variable bool
@@ -153,8 +162,11 @@ func refuse(r Reason, format string, args ...any) *DecodeError {
 //     starting with 16 digits "01…" (DataBar sent without AIM identifier);
 //   - anything else is refused with ReasonUnknownFormat.
 //
-// Without AIM identifiers an 8-digit code that is valid both as EAN-8 and as
-// UPC-E decodes as EAN-8; enable AIM identifiers on the scanner to avoid that.
+// Without AIM identifiers an 8-digit code can be valid both as EAN-8 and as
+// UPC-E (both check digits fit): it decodes as EAN-8, and AltLookupGTIN
+// carries the UPC-E reading (expanded to UPC-A) for the caller to look up when
+// the EAN-8 is not in the catalog. With AIM identifiers on the scanner ("]E4"
+// EAN-8, "]E0" UPC-E) there is one reading.
 //
 // EAN-13 and UPC-A numbers whose first two GTIN-13 digits match a prefix in
 // opt.RCN are variable-measure numbers; see RCNLayout.
@@ -306,7 +318,14 @@ func decodeBare(sym, data string, opt DecodeOptions) (Code, error) {
 	switch len(data) {
 	case 8:
 		if ValidCheckDigit(data) {
-			return gtinCode(sym, data, data, FormatEAN8, opt)
+			c, err := gtinCode(sym, data, data, FormatEAN8, opt)
+			if err == nil && sym == "" {
+				// Also a UPC-E? Only a symbology identifier could tell.
+				if upce, err := decodeUPCE(sym, data, data); err == nil && upce.GTIN != c.LookupGTIN {
+					c.AltLookupGTIN = upce.GTIN
+				}
+			}
+			return c, err
 		}
 		if data[0] == '0' || data[0] == '1' {
 			if c, err := decodeUPCE(sym, data, data); err == nil {

@@ -12,6 +12,7 @@ import (
 // except price/weight, where "" means nil.
 type want struct {
 	sym, format, data, gtin, lookup string
+	alt                             string // AltLookupGTIN, always checked
 	variable                        bool
 	price, weight                   string
 	count                           int
@@ -47,6 +48,9 @@ func checkCode(t *testing.T, c Code, w want) {
 		lookup = w.gtin
 	}
 	str("LookupGTIN", c.LookupGTIN, lookup)
+	if c.AltLookupGTIN != w.alt {
+		t.Errorf("AltLookupGTIN = %q, want %q", c.AltLookupGTIN, w.alt)
+	}
 	if c.Variable != w.variable {
 		t.Errorf("Variable = %v, want %v", c.Variable, w.variable)
 	}
@@ -161,7 +165,7 @@ func TestDecode(t *testing.T) {
 		{in: "012345678905", want: want{format: FormatUPCA, gtin: "00012345678905"}},                             // US
 		{in: "0012345678905", want: want{format: FormatUPCA, gtin: "00012345678905"}},                            // UPC-A as EAN-13
 		{in: "96385074", want: want{format: FormatEAN8, gtin: "00000096385074"}},                                 // EAN-8
-		{in: "12345670", want: want{format: FormatEAN8, gtin: "00000012345670"}},                                 // EAN-8 wins over UPC-E
+		{in: "12345670", want: want{format: FormatEAN8, gtin: "00000012345670", alt: "00123456000070"}},          // EAN-8 first, UPC-E too
 		{in: "04252614", want: want{format: FormatUPCE, data: "04252614", gtin: "00042100005264"}},               // UPC-E
 		{in: "10012345678902", want: want{format: FormatGTIN14, gtin: "10012345678902"}},                         // GTIN-14
 		{in: "90012345678908", want: want{format: FormatGTIN14, gtin: "90012345678908", variable: true}},         // indicator 9
@@ -244,6 +248,44 @@ func TestDecode(t *testing.T) {
 			name += "/legacy"
 		}
 		t.Run(name, func(t *testing.T) {
+			c, err := Decode(tc.in, tc.opt)
+			if err != nil {
+				t.Fatalf("Decode(%q) = %v", tc.in, err)
+			}
+			checkCode(t, c, tc.want)
+		})
+	}
+}
+
+// TestDecodeAmbiguousEAN8UPCE: 8 digits whose last digit is the check digit
+// of both readings are looked up as EAN-8 first and as UPC-E next, unless a
+// symbology identifier or label ID says which one the scanner read.
+func TestDecodeAmbiguousEAN8UPCE(t *testing.T) {
+	legacy := DecodeOptions{LegacyLabelIDs: true}
+	de := DecodeOptions{RCN: mustPreset(t, "DE")}
+	for _, tc := range []struct {
+		in   string
+		opt  DecodeOptions
+		want want
+	}{
+		{in: "12345670", want: want{format: FormatEAN8, gtin: "00000012345670", alt: "00123456000070"}},
+		{in: "01234565", want: want{format: FormatEAN8, gtin: "00000001234565", alt: "00012345000065"}},
+		{in: "01432152", opt: de, want: want{format: FormatEAN8, gtin: "00000001432152", alt: "00014321000052"}},
+		{in: " 12345670 ", want: want{format: FormatEAN8, gtin: "00000012345670", alt: "00123456000070"}},
+		{in: "12345670", opt: legacy, want: want{format: FormatEAN8, gtin: "00000012345670", alt: "00123456000070"}},
+		// One reading only.
+		{in: "96385074", want: want{format: FormatEAN8, gtin: "00000096385074"}}, // number system 9: no UPC-E
+		{in: "04252614", want: want{format: FormatUPCE, gtin: "00042100005264"}}, // not an EAN-8
+		{in: "04252610", want: want{format: FormatEAN8, gtin: "00000004252610"}}, // not a UPC-E
+		{in: "00000055", want: want{format: FormatEAN8, gtin: "00000000000055"}}, // both readings are the same GTIN
+		{in: "]E412345670", want: want{sym: "]E4", format: FormatEAN8, gtin: "00000012345670"}},
+		{in: "]E012345670", want: want{sym: "]E0", format: FormatUPCE, gtin: "00123456000070"}},
+		{in: "]C012345670", want: want{sym: "]C0", format: FormatEAN8, gtin: "00000012345670"}},
+		{in: "FF12345670", opt: legacy, want: want{sym: "FF", format: FormatEAN8, gtin: "00000012345670"}},
+		{in: "E12345670", opt: legacy, want: want{sym: "E", format: FormatUPCE, gtin: "00123456000070"}},
+		{in: "#12345670", opt: legacy, want: want{sym: "#", format: FormatEAN8, gtin: "00000012345670"}},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
 			c, err := Decode(tc.in, tc.opt)
 			if err != nil {
 				t.Fatalf("Decode(%q) = %v", tc.in, err)

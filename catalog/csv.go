@@ -24,12 +24,21 @@ import (
 // header row naming the columns (any order, names case-insensitive), one product
 // per row:
 //
-//	gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category
+//	gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category,variable_measure
 //
 // gtin, name_en, price, sold_by and vat_class are required columns and values;
 // the other columns may be left out of the file. Prices are gross euros with a
 // dot as decimal separator: per piece for sold_by=each, per kilogram for
-// sold_by=weight. Column rules are in ParseRow.
+// sold_by=weight. variable_measure (yes/no) marks the products whose barcode
+// may carry their price, weight or count: in-store labels from the deli
+// counter's scale, GS1 DataBar with AI 310n/392n/393n. Column rules are in
+// ParseRow.
+//
+// Limits: a record (one row, quoted line breaks included) is at most
+// MaxRecordBytes; text fields are at most MaxNameRunes (names) or
+// MaxCategoryRunes (category, VAT class) characters; numbers have the ranges
+// ParseRow lists. An import adds its own limits on the file (MaxImportBytes,
+// MaxImportRows).
 
 // Column positions in CSVHeader.
 const (
@@ -45,6 +54,7 @@ const (
 	colWeightG
 	colToleranceG
 	colCategory
+	colVariable
 	numCols
 )
 
@@ -61,6 +71,7 @@ var colNames = [numCols]string{
 	colWeightG:    "weight_g",
 	colToleranceG: "weight_tolerance_g",
 	colCategory:   "category",
+	colVariable:   "variable_measure",
 }
 
 var requiredCols = [numCols]bool{
@@ -76,12 +87,13 @@ var CSVHeader = colNames[:]
 
 // Limits of the catalog CSV format.
 const (
-	MaxNameRunes     = 80     // per product name
-	MaxCategoryRunes = 40     // category
-	MaxWeightG       = 50000  // expected unit weight, grams
-	MaxToleranceG    = 5000   // weight tolerance, grams
-	maxPriceUnits    = 100000 // prices must be below this (euros)
-	maxValueRunes    = 40     // RowError.Value is cut to this length
+	MaxNameRunes     = 80       // per product name
+	MaxCategoryRunes = 40       // category
+	MaxWeightG       = 50000    // expected unit weight, grams
+	MaxToleranceG    = 5000     // weight tolerance, grams
+	MaxRecordBytes   = 16 << 10 // one CSV record, quoted line breaks included
+	maxPriceUnits    = 100000   // prices must be below this (euros)
+	maxValueRunes    = 40       // RowError.Value is cut to this length
 	defaultMaxErrors = 1000
 	defaultProgress  = 1 << 20
 )
@@ -131,6 +143,37 @@ type CSVOptions struct {
 	// 1 MiB) and once at the end, from the reading goroutine.
 	Progress      func(ReadStats)
 	ProgressEvery int64
+	// MaxRows, when positive, stops the reading with ErrTooManyRows once
+	// the file has more data records (good and bad) than that.
+	MaxRows int
+}
+
+// ErrRecordTooLong reports a CSV record longer than MaxRecordBytes, most often
+// a quote that is never closed; the reading stops there.
+var ErrRecordTooLong = fmt.Errorf("catalog: a CSV record is longer than %d bytes (a quote that is never closed?)", MaxRecordBytes)
+
+// ErrTooManyRows reports a file with more data records than allowed.
+var ErrTooManyRows = errors.New("catalog: too many rows")
+
+// recordLimiter fails the reading when a record grows past MaxRecordBytes,
+// before encoding/csv holds it all in memory: pulled counts the bytes read
+// from r, start is the offset (in the same count) where the record began.
+// The bufio.Reader in between may hold up to bufSize bytes of later records.
+type recordLimiter struct {
+	r            io.Reader
+	pulled       int64
+	start        int64
+	bufSize      int64
+	tooLongAfter int // line of the last complete record, for the error
+}
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	if l.pulled-l.start > MaxRecordBytes+l.bufSize {
+		return 0, fmt.Errorf("%w: the record after line %d", ErrRecordTooLong, l.tooLongAfter)
+	}
+	n, err := l.r.Read(p)
+	l.pulled += int64(n)
+	return n, err
 }
 
 // ReadCSV reads a catalog CSV file, validates every row and calls fn for each
@@ -160,7 +203,9 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 		}
 	}
 
-	br := bufio.NewReaderSize(r, 64<<10)
+	const bufSize = 64 << 10
+	lim := &recordLimiter{r: r, bufSize: bufSize}
+	br := bufio.NewReaderSize(lim, bufSize)
 	var bom int64
 	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		br.Discard(3)
@@ -176,8 +221,22 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 		decimalComma = true
 	}
 	offset := func() int64 { return bom + cr.InputOffset() }
+	// recordDone checks the record that ended at offset() and starts the
+	// next one; line is the first line of the record.
+	recordDone := func(start int64, line int) error {
+		end := offset()
+		if end-start > MaxRecordBytes {
+			return fmt.Errorf("%w: line %d", ErrRecordTooLong, line)
+		}
+		lim.start, lim.tooLongAfter = end, line
+		return nil
+	}
 
 	rec, err := cr.Read()
+	if errors.Is(err, ErrRecordTooLong) {
+		stats.Bytes = offset()
+		return stats, errs, err
+	}
 	switch {
 	case err == io.EOF:
 		report(RowError{Line: 1, Reason: "empty file: a header row is required"})
@@ -190,6 +249,10 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 		report(RowError{Line: pe.StartLine, Reason: csvSyntaxReason(pe)})
 		stats.Bytes = offset()
 		return stats, errs, fmt.Errorf("%w: %v", ErrCSVHeader, pe.Err)
+	}
+	if err := recordDone(bom, 1); err != nil {
+		stats.Bytes = offset()
+		return stats, errs, err
 	}
 	ix, herrs := parseHeader(rec)
 	if len(herrs) > 0 {
@@ -222,17 +285,30 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 				opt.Progress(stats)
 			}
 		}
+		start := offset()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			var pe *csv.ParseError
+			if errors.Is(err, ErrRecordTooLong) {
+				stats.Bytes = offset()
+				return stats, errs, err
+			}
 			if !errors.As(err, &pe) {
 				stats.Bytes = offset()
 				return stats, errs, fmt.Errorf("catalog: reading CSV: %w", err)
 			}
+			if err := recordDone(start, pe.StartLine); err != nil {
+				stats.Bytes = offset()
+				return stats, errs, err
+			}
 			stats.Bad++
+			if opt.MaxRows > 0 && stats.Rows+stats.Bad > opt.MaxRows {
+				stats.Bytes = offset()
+				return stats, errs, fmt.Errorf("%w: more than %d", ErrTooManyRows, opt.MaxRows)
+			}
 			reason := csvSyntaxReason(pe)
 			if errors.Is(pe.Err, csv.ErrFieldCount) {
 				reason = fmt.Sprintf("has %d fields, the header has %d", len(rec), nFields)
@@ -241,6 +317,14 @@ func ReadCSVWith(r io.Reader, rates VATRates, opt CSVOptions, fn func(line int, 
 			continue
 		}
 		line, _ := cr.FieldPos(0)
+		if err := recordDone(start, line); err != nil {
+			stats.Bytes = offset()
+			return stats, errs, err
+		}
+		if opt.MaxRows > 0 && stats.Rows+stats.Bad >= opt.MaxRows {
+			stats.Bytes = offset()
+			return stats, errs, fmt.Errorf("%w: more than %d", ErrTooManyRows, opt.MaxRows)
+		}
 
 		var p Product
 		p, rowErrs = parseRow(&ix, rec, rates, false, decimalComma, rowErrs[:0])
@@ -346,6 +430,10 @@ func formatRow(rec []string, p Product) {
 		rec[colToleranceG] = strconv.Itoa(p.ToleranceG)
 	}
 	rec[colCategory] = p.Category
+	rec[colVariable] = "no"
+	if p.Variable {
+		rec[colVariable] = "yes"
+	}
 }
 
 // sameProduct compares products, prices by value.
@@ -422,6 +510,7 @@ func parseHeader(rec []string) (colIndex, []RowError) {
 //   - weight_g: empty (not weighed) or whole grams 1..50000.
 //   - weight_tolerance_g: empty (lane default) or whole grams 1..5000; needs weight_g.
 //   - category: optional, at most 40 characters, same character rules as names.
+//   - variable_measure: yes, no, true, false, 1 or 0, any case; empty is no.
 func ParseRow(header map[string]int, rec []string, rates VATRates) (Product, []RowError) {
 	var ix colIndex
 	for col, name := range colNames {
@@ -541,6 +630,14 @@ func parseRow(ix *colIndex, rec []string, rates VATRates, anyVAT, decimalComma b
 		} else {
 			p.ToleranceG = n
 		}
+	}
+
+	switch v := strings.ToLower(ix.field(rec, colVariable)); v {
+	case "", "no", "false", "0":
+	case "yes", "true", "1":
+		p.Variable = true
+	default:
+		bad(colVariable, ix.field(rec, colVariable), "must be yes or no (or true/false, 1/0); empty is no")
 	}
 	return p, errs
 }

@@ -44,7 +44,7 @@ func readString(data string) readResult {
 	return res
 }
 
-const testHeader = "gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category"
+const testHeader = "gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category,variable_measure"
 
 // baseRow is a valid row in testHeader order.
 var baseRow = map[string]string{
@@ -60,6 +60,7 @@ var baseRow = map[string]string{
 	"weight_g":           "1045",
 	"weight_tolerance_g": "",
 	"category":           "dairy",
+	"variable_measure":   "",
 }
 
 // rowCSV renders baseRow with the overrides set as one CSV line.
@@ -189,6 +190,21 @@ func TestCSVColumnRules(t *testing.T) {
 		{set: map[string]string{"category": "personal care"}, check: func(p Product) bool { return p.Category == "personal care" }},
 		{set: map[string]string{"category": long("x", 41)}, wantCol: "category", want: "longer than 40"},
 		{set: map[string]string{"category": "@dairy"}, wantCol: "category", want: "must not start with"},
+		// variable_measure
+		{set: map[string]string{"variable_measure": ""}, check: func(p Product) bool { return !p.Variable }},
+		{set: map[string]string{"variable_measure": "yes"}, check: func(p Product) bool { return p.Variable }},
+		{set: map[string]string{"variable_measure": "YES"}, check: func(p Product) bool { return p.Variable }},
+		{set: map[string]string{"variable_measure": "True"}, check: func(p Product) bool { return p.Variable }},
+		{set: map[string]string{"variable_measure": "1"}, check: func(p Product) bool { return p.Variable }},
+		{set: map[string]string{"variable_measure": " yes "}, check: func(p Product) bool { return p.Variable }},
+		{set: map[string]string{"variable_measure": "no"}, check: func(p Product) bool { return !p.Variable }},
+		{set: map[string]string{"variable_measure": "No"}, check: func(p Product) bool { return !p.Variable }},
+		{set: map[string]string{"variable_measure": "false"}, check: func(p Product) bool { return !p.Variable }},
+		{set: map[string]string{"variable_measure": "0"}, check: func(p Product) bool { return !p.Variable }},
+		{set: map[string]string{"variable_measure": "y"}, wantCol: "variable_measure", want: "must be yes or no"},
+		{set: map[string]string{"variable_measure": "2"}, wantCol: "variable_measure", want: "must be yes or no"},
+		{set: map[string]string{"variable_measure": "ja"}, wantCol: "variable_measure", want: "must be yes or no"},
+		{set: map[string]string{"variable_measure": "yes please"}, wantCol: "variable_measure", want: "must be yes or no"},
 	}
 	for _, tt := range tests {
 		var name []string
@@ -343,7 +359,7 @@ func TestCSVBadRows(t *testing.T) {
 	for _, e := range res.errs {
 		switch e.Line {
 		case 7:
-			if e.Reason != "has 4 fields, the header has 12" {
+			if e.Reason != "has 4 fields, the header has 13" {
 				t.Errorf("line 7: %q", e.Reason)
 			}
 		case 10:
@@ -589,8 +605,17 @@ func TestDemoCatalog(t *testing.T) {
 	if err != nil || len(errs) != 0 || stats.Bad != 0 {
 		t.Fatalf("err %v, %d bad, errors %v", err, stats.Bad, errs)
 	}
-	var byWeightPLU, aged, variable, each int
+	var byWeightPLU, aged, variable, each, marked int
 	for _, p := range ps {
+		// Exactly the in-store label items (prefixes 22/23 price, 28/29
+		// weight) may carry their price or weight in the barcode.
+		inStore := len(p.GTIN) == 14 && strings.HasPrefix(p.GTIN, "02") && strings.Contains("2389", p.GTIN[2:3])
+		if p.Variable != inStore {
+			t.Errorf("%s: variable_measure %v, want %v", p, p.Variable, inStore)
+		}
+		if p.Variable {
+			marked++
+		}
 		if p.Names.EN == "" || p.Names.DE == "" || p.Names.ES == "" || p.Category == "" {
 			t.Errorf("%s: missing a name or category", p)
 		}
@@ -623,6 +648,9 @@ func TestDemoCatalog(t *testing.T) {
 			}
 		}
 	}
+	if marked != 12 {
+		t.Errorf("%d products marked variable_measure, want the 12 in-store label items", marked)
+	}
 	if len(ps) < 200 || byWeightPLU < 25 || aged < 10 || variable < 8 || each < 140 {
 		t.Errorf("%d products, %d by weight with PLU, %d age-restricted, %d variable-measure, %d packaged",
 			len(ps), byWeightPLU, aged, variable, each)
@@ -639,7 +667,7 @@ func BenchmarkReadCSV(b *testing.B) {
 	for i := 0; i < rows; i++ {
 		payload := fmt.Sprintf("40%010d", i)
 		c, _ := CheckDigit(payload)
-		fmt.Fprintf(&buf, "%s%c,,Product number %d,Produkt Nummer %d,Producto número %d,%d.%02d,each,standard,0,%d,10,pantry\n",
+		fmt.Fprintf(&buf, "%s%c,,Product number %d,Produkt Nummer %d,Producto número %d,%d.%02d,each,standard,0,%d,10,pantry,\n",
 			payload, c, i, i, i, i%100, i%100, 100+i%1000)
 	}
 	data := buf.Bytes()

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -21,25 +23,50 @@ var ErrNotFound = errors.New("catalog: not found")
 type DB struct {
 	db *store.DB
 
-	prep          sync.Once
-	prepErr       error
-	byGTIN, byPLU *sql.Stmt // prepared once on the read pool: lookups are on the scan path
+	mu    sync.Mutex              // serializes preparing
+	stmts atomic.Pointer[lookups] // prepared once on the read pool: lookups are on the scan path
 }
+
+type lookups struct{ byGTIN, byPLU *sql.Stmt }
 
 // NewDB returns the catalog stored in db.
 func NewDB(db *store.DB) *DB { return &DB{db: db} }
 
-func (c *DB) prepared(ctx context.Context) error {
-	c.prep.Do(func() {
-		if c.byGTIN, c.prepErr = c.db.R.PrepareContext(ctx, `SELECT `+productColumns+` FROM products WHERE gtin = ?`); c.prepErr != nil {
-			return
-		}
-		c.byPLU, c.prepErr = c.db.R.PrepareContext(ctx, `SELECT `+productColumns+` FROM products WHERE plu = ?`)
-	})
-	return c.prepErr
+// prepareTimeout bounds the preparation of the lookup statements.
+const prepareTimeout = 10 * time.Second
+
+// prepared returns the lookup statements, preparing them on first use. They
+// are prepared with a context of their own, not the caller's: they outlive
+// the request that happens to come first, and a first request that was
+// already cancelled must not break every later lookup. A failed preparation
+// is tried again by the next lookup.
+func (c *DB) prepared() (byGTIN, byPLU *sql.Stmt, err error) {
+	if l := c.stmts.Load(); l != nil {
+		return l.byGTIN, l.byPLU, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l := c.stmts.Load(); l != nil {
+		return l.byGTIN, l.byPLU, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), prepareTimeout)
+	defer cancel()
+	g, err := c.db.R.PrepareContext(ctx, `SELECT `+productColumns+` FROM products WHERE gtin = ?`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog: prepare lookup: %w", err)
+	}
+	p, err := c.db.R.PrepareContext(ctx, `SELECT `+productColumns+` FROM products WHERE plu = ?`)
+	if err != nil {
+		g.Close()
+		return nil, nil, fmt.Errorf("catalog: prepare lookup: %w", err)
+	}
+	c.stmts.Store(&lookups{byGTIN: g, byPLU: p})
+	return g, p, nil
 }
 
-const productColumns = `gtin, plu, name_en, name_de, name_es, price_minor, sold_by, vat_class, min_age, weight_g, tolerance_g, category`
+// productColumns are the products columns the catalog reads and writes, in
+// the order of scanProduct and productArgs.
+const productColumns = `gtin, plu, name_en, name_de, name_es, price_minor, sold_by, vat_class, min_age, weight_g, tolerance_g, category, variable_measure`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -48,7 +75,9 @@ func scanProduct(row scanner) (Product, error) {
 	var plu sql.NullString
 	var price int64
 	var soldBy string
-	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &p.MinAge, &p.WeightG, &p.ToleranceG, &p.Category)
+	var variable int64 // 0 or 1 (CHECK); an int64 scans without reflection
+	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &p.MinAge, &p.WeightG, &p.ToleranceG, &p.Category, &variable)
+	p.Variable = variable != 0
 	p.PLU = plu.String
 	p.Price = decimal.New(price, -2)
 	p.SoldBy = SoldBy(soldBy)
@@ -57,10 +86,11 @@ func scanProduct(row scanner) (Product, error) {
 
 // ByGTIN returns the product with the given GTIN-14.
 func (c *DB) ByGTIN(ctx context.Context, gtin14 string) (Product, error) {
-	if err := c.prepared(ctx); err != nil {
+	byGTIN, _, err := c.prepared()
+	if err != nil {
 		return Product{}, err
 	}
-	p, err := scanProduct(c.byGTIN.QueryRowContext(ctx, gtin14))
+	p, err := scanProduct(byGTIN.QueryRowContext(ctx, gtin14))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w: GTIN %s", ErrNotFound, gtin14)
 	}
@@ -69,10 +99,11 @@ func (c *DB) ByGTIN(ctx context.Context, gtin14 string) (Product, error) {
 
 // ByPLU returns the product with the given price look-up code.
 func (c *DB) ByPLU(ctx context.Context, plu string) (Product, error) {
-	if err := c.prepared(ctx); err != nil {
+	_, byPLU, err := c.prepared()
+	if err != nil {
 		return Product{}, err
 	}
-	p, err := scanProduct(c.byPLU.QueryRowContext(ctx, plu))
+	p, err := scanProduct(byPLU.QueryRowContext(ctx, plu))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w: PLU %s", ErrNotFound, plu)
 	}
@@ -97,6 +128,26 @@ func (c *DB) List(ctx context.Context, after, category string, limit int) ([]Pro
 	}
 	q += ` ORDER BY gtin LIMIT ?`
 	args = append(args, limit)
+	return c.query(ctx, q, args...)
+}
+
+// MaxProduceList bounds Produce's limit.
+const MaxProduceList = 1000
+
+// Produce returns up to limit products for the shopper's produce list: sold
+// by weight and carrying a PLU, in PLU order (text order: "10000" before
+// "4011"). It reads the products_produce index, so its cost does not depend
+// on the size of the catalog. limit is capped at MaxProduceList.
+func (c *DB) Produce(ctx context.Context, limit int) ([]Product, error) {
+	limit = min(max(limit, 0), MaxProduceList)
+	return c.query(ctx, produceSQL, limit)
+}
+
+// produceSQL matches the WHERE of the partial index products_produce term for
+// term, which is what lets SQLite use it.
+const produceSQL = `SELECT ` + productColumns + ` FROM products WHERE sold_by = 'weight' AND plu IS NOT NULL ORDER BY plu LIMIT ?`
+
+func (c *DB) query(ctx context.Context, q string, args ...any) ([]Product, error) {
 	rows, err := c.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -133,128 +184,13 @@ func (c *DB) Export(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// ImportOptions tune Import.
-type ImportOptions struct {
-	Rates VATRates
-	// Replace deletes products that are not in the file; otherwise rows are upserted.
-	Replace bool
-	// Progress, when set, is called now and then with the bytes read so far.
-	Progress func(bytesRead int64)
-}
-
-// ImportResult says what an import did.
-type ImportResult struct {
-	Rows     int
-	Bad      int
-	Deleted  int64
-	Errors   []RowError
-	Imported bool
-}
-
-// ImportCacheKiB is the SQLite page cache an import may use (256 MiB): enough to
-// hold the B-trees of a 1,000,000-product catalog.
-const ImportCacheKiB = 256 << 10
-
-// ErrInvalidRows reports an import refused because of bad rows; nothing changed.
-var ErrInvalidRows = errors.New("catalog: import refused: the file has invalid rows")
-
-const upsertSQL = `INSERT INTO products (` + productColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (gtin) DO UPDATE SET plu = excluded.plu, name_en = excluded.name_en, name_de = excluded.name_de,
-	name_es = excluded.name_es, price_minor = excluded.price_minor, sold_by = excluded.sold_by,
-	vat_class = excluded.vat_class, min_age = excluded.min_age, weight_g = excluded.weight_g,
-	tolerance_g = excluded.tolerance_g, category = excluded.category`
-
-// Import validates every row of a catalog CSV and, only when all are valid, writes
-// them in one transaction: all or nothing. Bad rows come back in the result with
-// ErrInvalidRows.
-func (c *DB) Import(ctx context.Context, r io.Reader, opt ImportOptions) (ImportResult, error) {
-	var res ImportResult
-	if opt.Rates == nil {
-		opt.Rates = DefaultVATRates()
-	}
-	// Rows arrive in file order, not key order: a big page cache keeps the
-	// random B-tree inserts in memory until the commit. The writer is one
-	// connection, so the setting is ours until we put it back.
-	if _, err := c.db.W.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, -ImportCacheKiB)); err != nil {
-		return res, err
-	}
-	defer c.db.W.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
-	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
-		if opt.Replace {
-			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_seen (gtin TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM import_seen`); err != nil {
-				return err
-			}
-		}
-		ins, err := tx.PrepareContext(ctx, upsertSQL)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		// A PLU that moves to another GTIN would collide with the unique index:
-		// take it off its old product first (the file itself has no duplicates).
-		movePLU, err := tx.PrepareContext(ctx, `UPDATE products SET plu = NULL WHERE plu = ? AND gtin <> ?`)
-		if err != nil {
-			return err
-		}
-		defer movePLU.Close()
-		var seen *sql.Stmt
-		if opt.Replace {
-			if seen, err = tx.PrepareContext(ctx, `INSERT INTO import_seen VALUES (?)`); err != nil {
-				return err
-			}
-			defer seen.Close()
-		}
-		failed := false
-		cr := &countingReader{r: r, progress: opt.Progress}
-		stats, rowErrs, err := ReadCSV(cr, opt.Rates, func(line int, p Product) error {
-			if failed {
-				return nil // keep validating, stop writing
-			}
-			if p.PLU != "" {
-				if _, err := movePLU.ExecContext(ctx, p.PLU, p.GTIN); err != nil {
-					return fmt.Errorf("line %d: %w", line, err)
-				}
-			}
-			if _, err := ins.ExecContext(ctx, productArgs(p)...); err != nil {
-				return fmt.Errorf("line %d: %w", line, err)
-			}
-			if seen != nil {
-				if _, err := seen.ExecContext(ctx, p.GTIN); err != nil {
-					return fmt.Errorf("line %d: %w", line, err)
-				}
-			}
-			return nil
-		})
-		res.Rows, res.Bad, res.Errors = stats.Rows, stats.Bad, rowErrs
-		if err != nil {
-			return fmt.Errorf("catalog: import: %w", err)
-		}
-		if stats.Bad > 0 || len(rowErrs) > 0 {
-			return ErrInvalidRows
-		}
-		if opt.Replace {
-			r, err := tx.ExecContext(ctx, `DELETE FROM products WHERE gtin NOT IN (SELECT gtin FROM import_seen)`)
-			if err != nil {
-				return err
-			}
-			res.Deleted, _ = r.RowsAffected()
-			if _, err := tx.ExecContext(ctx, `DELETE FROM import_seen`); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	res.Imported = err == nil
-	return res, err
-}
-
 func productArgs(p Product) []any {
 	var plu any
 	if p.PLU != "" {
 		plu = p.PLU
 	}
 	return []any{p.GTIN, plu, p.Names.EN, p.Names.DE, p.Names.ES, p.Price.Shift(2).IntPart(), string(p.SoldBy),
-		p.VATClass, p.MinAge, p.WeightG, p.ToleranceG, p.Category}
+		p.VATClass, p.MinAge, p.WeightG, p.ToleranceG, p.Category, p.Variable}
 }
 
 // EnsureDemo imports the embedded demo catalog when the catalog is empty and
@@ -264,24 +200,9 @@ func (c *DB) EnsureDemo(ctx context.Context, rates VATRates) (bool, error) {
 	if err != nil || n > 0 {
 		return false, err
 	}
-	res, err := c.Import(ctx, strings.NewReader(string(DemoCSV())), ImportOptions{Rates: rates})
+	res, err := c.Import(ctx, strings.NewReader(string(DemoCSV())), ImportOptions{Rates: rates, Source: "demo.csv"})
 	if err != nil {
 		return false, fmt.Errorf("catalog: demo import: %w (%d bad rows)", err, res.Bad)
 	}
 	return true, nil
-}
-
-type countingReader struct {
-	r        io.Reader
-	n        int64
-	progress func(int64)
-}
-
-func (cr *countingReader) Read(p []byte) (int, error) {
-	n, err := cr.r.Read(p)
-	cr.n += int64(n)
-	if cr.progress != nil && n > 0 {
-		cr.progress(cr.n)
-	}
-	return n, err
 }

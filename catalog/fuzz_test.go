@@ -68,8 +68,22 @@ func FuzzDecode(f *testing.F) {
 		if c.LookupGTIN != c.GTIN && !c.Variable {
 			t.Fatalf("Decode(%q): LookupGTIN %s differs from GTIN %s but not Variable", raw, c.LookupGTIN, c.GTIN)
 		}
+		if c.AltLookupGTIN != "" {
+			// Only a bare 8-digit scan has a second reading: the UPC-E one.
+			if !validGTIN14(c.AltLookupGTIN) || c.AltLookupGTIN == c.LookupGTIN || c.Format != FormatEAN8 || c.Symbology != "" {
+				t.Fatalf("Decode(%q): AltLookupGTIN %q beside %s %s %s", raw, c.AltLookupGTIN, c.Symbology, c.Format, c.LookupGTIN)
+			}
+			upce, err := Decode("]E0"+c.Data, opt)
+			if err != nil || upce.Format != FormatUPCE || upce.GTIN != c.AltLookupGTIN {
+				t.Fatalf("Decode(%q): AltLookupGTIN %s, but as UPC-E: %+v, %v", raw, c.AltLookupGTIN, upce, err)
+			}
+		} else if c.Format == FormatEAN8 && c.Symbology == "" {
+			if upce, err := Decode("]E0"+c.Data, opt); err == nil && upce.GTIN != c.GTIN {
+				t.Fatalf("Decode(%q): also UPC-E %s, but no AltLookupGTIN", raw, upce.GTIN)
+			}
+		}
 		isGS1 := c.Format == FormatGS1
-		fields := []string{c.Symbology, c.Format, c.GTIN, c.LookupGTIN, c.AddOn, c.Currency}
+		fields := []string{c.Symbology, c.Format, c.GTIN, c.LookupGTIN, c.AltLookupGTIN, c.AddOn, c.Currency}
 		for _, a := range c.AIs {
 			fields = append(fields, a.ID, a.Value)
 		}

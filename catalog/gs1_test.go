@@ -183,3 +183,31 @@ func TestAITable(t *testing.T) {
 		}
 	}
 }
+
+func TestCurrencyNumeric(t *testing.T) {
+	for _, tc := range []struct{ alpha, want string }{
+		{"EUR", "978"}, {"eur", "978"}, {"GBP", "826"}, {"SEK", "752"}, {"NOK", "578"}, {"DKK", "208"},
+		{"USD", "840"}, {"CHF", "756"}, {"PLN", "985"}, {"CZK", "203"}, {"AUD", "036"},
+	} {
+		t.Run(tc.alpha, func(t *testing.T) {
+			if got, ok := CurrencyNumeric(tc.alpha); !ok || got != tc.want {
+				t.Errorf("CurrencyNumeric(%s) = %q, %v; want %s", tc.alpha, got, ok, tc.want)
+			}
+		})
+	}
+	for _, in := range []string{"", "EU", "XXX", "978", "EURO"} {
+		t.Run(in, func(t *testing.T) {
+			if got, ok := CurrencyNumeric(in); ok {
+				t.Errorf("CurrencyNumeric(%q) = %s, want unknown", in, got)
+			}
+		})
+	}
+	// Decode reports AI 393n's currency in the same form.
+	c, err := Decode("]C1"+"0190012345678908"+"3932"+"978"+"00499", DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eur, _ := CurrencyNumeric("EUR"); c.Currency != eur {
+		t.Errorf("AI 3932 currency %q, want %s", c.Currency, eur)
+	}
+}

@@ -53,6 +53,9 @@ func (n Names) In(lang Lang) string {
 // Price is gross (VAT included): per piece for ByEach, per kilogram for ByWeight.
 // WeightG is the expected unit weight in grams for bagging checks; zero means
 // "not weighed". ToleranceG is the accepted deviation; zero means the lane default.
+// Variable marks a variable-measure product: only for such a product may a
+// price, weight or count embedded in its barcode (an in-store label, GS1 AIs
+// 310n, 392n, 393n) set what the line costs.
 type Product struct {
 	GTIN       string          `json:"gtin"` // canonical GTIN-14
 	PLU        string          `json:"plu,omitempty"`
@@ -64,6 +67,7 @@ type Product struct {
 	WeightG    int             `json:"weightG,omitempty"`
 	ToleranceG int             `json:"toleranceG,omitempty"`
 	Category   string          `json:"category"`
+	Variable   bool            `json:"variable,omitempty"`
 }
 
 // Weighed reports whether the product has an expected unit weight.

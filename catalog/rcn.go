@@ -1,9 +1,9 @@
 package catalog
 
 // Variable-measure restricted circulation numbers (RCN): GS1 General
-// Specifications 2.1.11–2.1.12 (layouts are set per country by the GS1 Member
-// Organisation) and 7.9.2–7.9.4 (price/weight verifier digit). See
-// PROTOCOLS.md §1.
+// Specifications 2.1.11–2.1.12 (GS1 prefixes 02 and 20–29 are restricted to a
+// geographic region, whose GS1 Member Organisation sets their layouts; RCNPreset
+// names its sources) and 7.9.2–7.9.4 (price/weight verifier digit).
 
 import (
 	"errors"
@@ -151,27 +151,48 @@ func RCNPresetNames() []string {
 }
 
 // RCNPreset returns the variable-measure layouts a country's GS1 Member
-// Organisation recommends (PROTOCOLS.md §1). country is case-insensitive;
-// "GB" is accepted for "UK". Each call returns fresh slices.
+// Organisation publishes for in-store and branded variable-measure numbers.
+// country is case-insensitive; "GB" is accepted for "UK". Each call returns
+// fresh slices.
 //
 //   - DE: 22, 23 price PPPPPP C VVVVV, 2 dp; 25, 26 count; 28, 29 weight, 3 dp
-//   - UK: 20 price PPPPPPP C VVVV, 2 dp
+//   - UK: 20, 28 price PPPPPPP C VVVV, 2 dp
 //   - SE, NO: PPPPPPPP VVVV; 20/21/22 price 2/1/0 dp; 23/24/25 weight 3/2/1 dp
-//   - DK: 21–24 price PPPPPP VVVVVV, 2 dp; 26, 28 weight 3 dp
+//   - DK: 21–24 price PPPPPP VVVVVV, 2 dp; 26, 28 weight PPPPPP VVVVVV, 3 dp;
+//     27 weight PPPPPPP VVVVV, 3 dp
 //   - US: UPC-A 2 IIIII C VVVV ("02" in GTIN-13 form), price 2 dp
+//
+// (P item digits with the prefix, C price/weight verifier, V value digits.)
 func RCNPreset(country string) ([]RCNLayout, error) {
 	switch strings.ToUpper(country) {
 	case "DE":
+		// GS1 Germany, "Globale Artikelnummer GTIN in der Anwendung" (the
+		// 2er-Nummernkreis for in-store numbers): 22/23 price, 25/26 count,
+		// 28/29 weight, each with a verifier digit before 5 value digits.
+		// Worked examples in TestRCNPresetExamples.
 		return []RCNLayout{
 			{Prefixes: []string{"22", "23"}, ItemDigits: 6, Verifier: true, ValueDigits: 5, Measure: MeasurePrice, Decimals: 2},
 			{Prefixes: []string{"25", "26"}, ItemDigits: 6, Verifier: true, ValueDigits: 5, Measure: MeasureCount},
 			{Prefixes: []string{"28", "29"}, ItemDigits: 6, Verifier: true, ValueDigits: 5, Measure: MeasureWeight, Decimals: 3},
 		}, nil
 	case "UK", "GB":
+		// GS1 UK, "How to barcode variable measure items"
+		// (gs1uk.org/knowledge-hub/barcodes/how-to-barcode-variable-measure-items):
+		// variable-measure numbers always begin with 20 or 28, as
+		// 20XXX RR V PPPP C and 28XXX RR V PPPP C: a 5-digit prefix, a
+		// 2-digit item reference, the price verifier, the price in pence.
 		return []RCNLayout{
-			{Prefixes: []string{"20"}, ItemDigits: 7, Verifier: true, ValueDigits: 4, Measure: MeasurePrice, Decimals: 2},
+			{Prefixes: []string{"20", "28"}, ItemDigits: 7, Verifier: true, ValueDigits: 4, Measure: MeasurePrice, Decimals: 2},
 		}, nil
 	case "SE", "NO":
+		// GS1 Sweden, "Hur skapar jag mina viktvarunummer?"
+		// (gs1.se/support/hur-skapar-jag-mina-viktvarunummer): a 5-6 digit
+		// prefix 2X and a 2-3 digit serial number (8 digits), then 4 digits
+		// of price or weight: X = 0/1/2 price with 2/1/0 decimals, 3/4/5
+		// weight in kg with 3/2/1 decimals; no verifier. GS1 Norway publishes
+		// no layout we could find; Norwegian labels read the Swedish way
+		// (biip's rcn.py; its tests carry real ones, e.g. 2302148210869 for
+		// 1.086 kg, which TestRCNPresetExamples decodes).
 		return []RCNLayout{
 			{Prefixes: []string{"20"}, ItemDigits: 8, ValueDigits: 4, Measure: MeasurePrice, Decimals: 2},
 			{Prefixes: []string{"21"}, ItemDigits: 8, ValueDigits: 4, Measure: MeasurePrice, Decimals: 1},
@@ -181,11 +202,23 @@ func RCNPreset(country string) ([]RCNLayout, error) {
 			{Prefixes: []string{"25"}, ItemDigits: 8, ValueDigits: 4, Measure: MeasureWeight, Decimals: 1},
 		}, nil
 	case "DK":
+		// GS1 Denmark, "GTIN-varenummer inkl. prisangivelse (RCN)" and "GS1
+		// varenummer inkl. vægtangivelse (RCN)" (gs1.dk, gtin-prisvariabel
+		// and gtin-vaegtvariabel): 21-24 price in øre, 6 digits after 6
+		// (2135040039753 is DKK 39.75); 26 and 28 weight in grams, 6 digits
+		// after 6 (2623570001505 is 150 g); 27 weight in grams, 5 digits
+		// after 7 (2712341002251 is 225 g); no verifier.
 		return []RCNLayout{
 			{Prefixes: []string{"21", "22", "23", "24"}, ItemDigits: 6, ValueDigits: 6, Measure: MeasurePrice, Decimals: 2},
 			{Prefixes: []string{"26", "28"}, ItemDigits: 6, ValueDigits: 6, Measure: MeasureWeight, Decimals: 3},
+			{Prefixes: []string{"27"}, ItemDigits: 7, ValueDigits: 5, Measure: MeasureWeight, Decimals: 3},
 		}, nil
 	case "US":
+		// GS1 US publishes no national layout; this is the structure of GS1
+		// General Specifications 2.1.14.2 (figure 2.1.14.2-2: item reference,
+		// price verifier, item price) on a UPC-A with prefix 2, the common
+		// US in-store form. Stores whose scales print another form (no
+		// verifier, or a 5-digit price) configure rcnLayouts instead.
 		return []RCNLayout{
 			{Prefixes: []string{"02"}, ItemDigits: 7, Verifier: true, ValueDigits: 4, Measure: MeasurePrice, Decimals: 2},
 		}, nil

@@ -153,8 +153,11 @@ func TestRCNLayoutValidate(t *testing.T) {
 		})
 	}
 	t.Run("prefix in two layouts", func(t *testing.T) {
-		if err := ValidateRCNLayouts(append(mustPreset(t, "DE"), mustPreset(t, "UK")...)); err != nil {
-			t.Fatalf("DE+UK: %v", err)
+		if err := ValidateRCNLayouts(append(mustPreset(t, "DE"), mustPreset(t, "US")...)); err != nil {
+			t.Fatalf("DE+US: %v", err)
+		}
+		if err := ValidateRCNLayouts(append(mustPreset(t, "DE"), mustPreset(t, "UK")...)); err == nil {
+			t.Error("DE+UK share 28: want error")
 		}
 		if err := ValidateRCNLayouts(append(mustPreset(t, "DE"), mustPreset(t, "DK")...)); err == nil {
 			t.Error("DE+DK share 22..28: want error")
@@ -254,4 +257,79 @@ func TestDecodeRCN(t *testing.T) {
 			t.Errorf("Decode with an 11-digit layout = %v, want bad_rcn", err)
 		}
 	})
+}
+
+// TestRCNPresetExamples decodes worked examples of each preset: the numbers a
+// GS1 Member Organisation publishes where it does (DK), real labels where
+// they are known (NO, from biip's tests), otherwise numbers built to the
+// published layout, one per prefix (check digits, verifiers and lookup
+// numbers computed by hand from GS1 General Specifications 7.9). A prefix
+// outside the preset is an ordinary GTIN.
+func TestRCNPresetExamples(t *testing.T) {
+	for _, tc := range []struct {
+		country, code string
+		want          want
+	}{
+		// DE (GS1 Germany): price 22/23, count 25/26, weight 28/29, all with
+		// a verifier digit.
+		{"DE", "2211114002394", want{lookup: "02211110000004", price: "2.39"}},
+		{"DE", "2330714002396", want{lookup: "02330710000006", price: "2.39"}},
+		{"DE", "2511119000129", want{lookup: "02511110000005", count: 12}},
+		{"DE", "2630719000121", want{lookup: "02630710000007", count: 12}},
+		{"DE", "2811111068708", want{lookup: "02811110000006", weight: "6.870"}},
+		{"DE", "2930711068700", want{lookup: "02930710000008", weight: "6.870"}},
+		// UK (GS1 UK): 20XXX RR V PPPP C and 28XXX RR V PPPP C.
+		{"UK", "2011122912346", want{lookup: "02011122000005", price: "12.34"}},
+		{"UK", "2812345804995", want{lookup: "02812345000007", price: "4.99"}},
+		{"GB", "2800001700026", want{lookup: "02800001000003", price: "0.02"}},
+		// SE (GS1 Sweden): 2X + serial, 4 digits; X = 0/1/2 price, 3/4/5 weight.
+		{"SE", "2088060112343", want{lookup: "02088060100005", price: "12.34"}},
+		{"SE", "2188060112340", want{lookup: "02188060100002", price: "123.4"}},
+		{"SE", "2288060112347", want{lookup: "02288060100009", price: "1234"}},
+		{"SE", "2388060112344", want{lookup: "02388060100006", weight: "1.234"}},
+		{"SE", "2488060112341", want{lookup: "02488060100003", weight: "12.34"}},
+		{"SE", "2588060112348", want{lookup: "02588060100000", weight: "123.4"}},
+		// NO: the Swedish layout; two real labels (a 1 kg cheese, chicken breast).
+		{"NO", "2302148210869", want{lookup: "02302148200006", weight: "1.086"}},
+		{"NO", "2368091402263", want{lookup: "02368091400009", weight: "0.226"}},
+		{"NO", "2012345601994", want{lookup: "02012345600003", price: "1.99"}},
+		// DK (GS1 Denmark's own examples): price in øre 21-24, weight in grams
+		// 26/28 (6 digits) and 27 (5 digits after a 7-digit item).
+		{"DK", "2135040039753", want{lookup: "02135040000005", price: "39.75"}},
+		{"DK", "2235040039750", want{lookup: "02235040000002", price: "39.75"}},
+		{"DK", "2335040039757", want{lookup: "02335040000009", price: "39.75"}},
+		{"DK", "2435040039754", want{lookup: "02435040000006", price: "39.75"}},
+		{"DK", "2623570001505", want{lookup: "02623570000003", weight: "0.150"}},
+		{"DK", "2712341002251", want{lookup: "02712341000004", weight: "0.225"}},
+		{"DK", "2823570001509", want{lookup: "02823570000007", weight: "0.150"}},
+		// US: UPC-A 2 IIIII V PPPP C.
+		{"US", "212345804995", want{lookup: "00212345000007", price: "4.99"}},
+		{"US", "200001202513", want{lookup: "00200001000003", price: "2.51"}},
+	} {
+		t.Run(tc.country+"/"+tc.code, func(t *testing.T) {
+			c, err := Decode(tc.code, DecodeOptions{RCN: mustPreset(t, tc.country)})
+			if err != nil {
+				t.Fatalf("Decode(%s) = %v", tc.code, err)
+			}
+			w := tc.want
+			w.variable = true
+			w.gtin = strings.Repeat("0", 14-len(tc.code)) + tc.code
+			checkCode(t, c, w)
+		})
+	}
+	// Every preset leaves the prefixes it does not list to ordinary GTINs.
+	for _, tc := range []struct{ country, code string }{
+		{"DE", "2011122912346"}, {"DE", "2412345000009"}, {"DE", "2712341002251"},
+		{"UK", "2211114002394"}, {"UK", "2911111111111"}, {"UK", "212345804995"},
+		{"SE", "2623570001505"}, {"NO", "2911111111111"},
+		{"DK", "2011122912346"}, {"DK", "2511119000129"}, {"DK", "2911111111111"},
+		{"US", "2811111068708"},
+	} {
+		t.Run(tc.country+"/"+tc.code+"/plain", func(t *testing.T) {
+			c, err := Decode(tc.code, DecodeOptions{RCN: mustPreset(t, tc.country)})
+			if err != nil || c.Variable || c.LookupGTIN != c.GTIN {
+				t.Errorf("Decode(%s) = %+v, %v; want an ordinary GTIN", tc.code, c, err)
+			}
+		})
+	}
 }

@@ -100,7 +100,33 @@ CREATE TABLE idempotency (
 	PRIMARY KEY (lane_id, key)
 ) WITHOUT ROWID;
 `,
-	// 2: idempotency rows hold a fingerprint and a journal range, not the whole
+	// 2: variable-measure flag, produce index, catalog versions.
+	`
+-- An embedded price, weight or count counts only for products marked here.
+-- Rows imported before the flag existed are marked when their number is one
+-- that carries such a value: an in-store number (GTIN-13 prefix 20-29, i.e.
+-- GTIN-14 "02…", or UPC-A number system 2, "002…") or a GTIN-14 with
+-- indicator digit 9, so that a kiosk keeps selling its deli labels.
+ALTER TABLE products ADD COLUMN variable_measure INTEGER NOT NULL DEFAULT 0 CHECK (variable_measure IN (0, 1));
+UPDATE products SET variable_measure = 1
+	WHERE substr(gtin, 1, 2) = '02' OR substr(gtin, 1, 3) = '002' OR substr(gtin, 1, 1) = '9';
+
+-- The shopper's produce list: products sold by weight that have a PLU.
+CREATE INDEX products_produce ON products (plu) WHERE sold_by = 'weight' AND plu IS NOT NULL;
+
+-- One row per successful catalog import; the highest version is the catalog
+-- the lane sells from.
+CREATE TABLE catalog_versions (
+	version     INTEGER PRIMARY KEY,
+	imported_at TEXT NOT NULL,           -- UTC, fixed width
+	rows        INTEGER NOT NULL,        -- product rows in the file
+	products    INTEGER NOT NULL,        -- products in the catalog afterwards
+	mode        TEXT NOT NULL CHECK (mode IN ('add', 'replace')),
+	source      TEXT NOT NULL,           -- file name as given
+	sha256      TEXT NOT NULL CHECK (length(sha256) = 64)
+);
+`,
+	// 3: idempotency rows hold a fingerprint and a journal range, not the whole
 	// answer (which held the whole basket: 3,000 scans made 1.2 GB), and are
 	// pruned by age.
 	`

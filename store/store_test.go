@@ -86,3 +86,56 @@ func TestVersionNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestMigration2MarksVariableMeasure upgrades a version-1 file with products:
+// in-store numbers and indicator-9 GTINs become variable-measure, the rest not.
+func TestMigration2MarksVariableMeasure(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "k.db")
+	raw, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, migrations[0]+`; PRAGMA user_version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{
+		"02810010000000": 1, // EAN-13 2810010000000: German weight label
+		"02000000040110": 1, // EAN-13 prefix 20
+		"02999999999995": 1, // prefix 29
+		"00212345000007": 1, // UPC-A 212345000007: number system 2
+		"90012345678908": 1, // indicator digit 9
+		"04006381333931": 0, // a manufacturer's EAN-13
+		"00022303898924": 0, // UPC-A number system 0
+		"00000096385074": 0, // EAN-8
+		"10012345678905": 0, // indicator digit 1
+		"03012345678900": 0, // EAN-13 prefix 30
+	}
+	for g := range want {
+		if _, err := raw.ExecContext(ctx, `INSERT INTO products (gtin, name_en, price_minor, sold_by, vat_class) VALUES (?, 'x', 100, 'each', 'standard')`, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for g, w := range want {
+		t.Run(g, func(t *testing.T) {
+			var got int
+			if err := db.R.QueryRowContext(ctx, `SELECT variable_measure FROM products WHERE gtin = ?`, g).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != w {
+				t.Errorf("variable_measure = %d, want %d", got, w)
+			}
+		})
+	}
+	// The flag only takes 0 and 1.
+	if _, err := db.W.ExecContext(ctx, `UPDATE products SET variable_measure = 2`); err == nil {
+		t.Error("variable_measure = 2 accepted")
+	}
+}

@@ -23,6 +23,7 @@ type testServer struct {
 	url  string
 	lane *kiosk.Lane
 	srv  *Server
+	cat  *catalog.DB
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -57,7 +58,7 @@ func newTestServer(t *testing.T) *testServer {
 		<-lane.Done()
 		db.Close()
 	})
-	return &testServer{url: "http://" + ln.Addr().String(), lane: lane, srv: srv}
+	return &testServer{url: "http://" + ln.Addr().String(), lane: lane, srv: srv, cat: cat}
 }
 
 type apiError struct {

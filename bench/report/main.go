@@ -100,6 +100,10 @@ type check struct {
 	format   func(float64) string
 	percent  bool // show the ratio as a percentage
 	absUnit  string
+	// absFormat shows an absolute target with format (e.g. "250.00 ms");
+	// zero makes the target "0" (a count that must stay nought).
+	absFormat bool
+	zero      bool
 }
 
 var checks = []check{
@@ -121,6 +125,12 @@ var checks = []check{
 	{label: "catalog import", bench: "Import", unit: "rows/s",
 		baseLabel: "raw batched insert", baseBench: "RawBatchedInsert", baseUnit: "rows/s", min: 0.5, format: rate, percent: true},
 	{label: "peak RSS of kiosk serve", bench: "ServeRSS", unit: "peak-RSS-MB", max: 64, format: megabytes, absUnit: " MB"},
+	{label: "scan during a catalog import (CLI beside serve), max", bench: "ScanDuringImport", unit: "import-max-ns/op", max: 250e6, format: duration, absFormat: true},
+	{label: "scan during a catalog import (CLI beside serve), p99", bench: "ScanDuringImport", unit: "import-p99-ns/op",
+		baseLabel: "idle p99", baseBench: "ScanDuringImport", baseUnit: "idle-p99-ns/op", format: duration},
+	{label: "scans failed during a catalog import (CLI beside serve)", bench: "ScanDuringImport", unit: "import-failed-scans", zero: true, format: count},
+	{label: "scan during a catalog import (HQ push in serve), max", bench: "ScanDuringImportShared", unit: "import-max-ns/op", max: 250e6, format: duration, absFormat: true},
+	{label: "scans failed during a catalog import (HQ push in serve)", bench: "ScanDuringImportShared", unit: "import-failed-scans", zero: true, format: count},
 }
 
 func duration(ns float64) string {
@@ -140,6 +150,8 @@ func rate(v float64) string { return fmt.Sprintf("%.0f rows/s", v) }
 func megabytes(v float64) string { return fmt.Sprintf("%.1f MB", v) }
 
 func bytesPerScan(v float64) string { return fmt.Sprintf("%.0f B/scan", v) }
+
+func count(v float64) string { return fmt.Sprintf("%.0f", v) }
 
 // line evaluates c against res: the report line (verdict after the target,
 // the spread over runs after that) and the verdict ("PASS", "MISS", "info" or
@@ -161,9 +173,17 @@ func (c check) line(res results) (string, string) {
 		}
 		s := fmt.Sprintf("%s %s", label, c.format(fig))
 		verdict := "info"
-		if c.max > 0 {
+		switch {
+		case c.zero:
+			verdict = passMiss(fig == 0)
+			s += " (target 0) " + verdict
+		case c.max > 0:
 			verdict = passMiss(fig <= c.max)
-			s += fmt.Sprintf(" (target <= %g%s) %s", c.max, c.absUnit, verdict+missBy(fig/c.max-1, "over"))
+			target := fmt.Sprintf("%g%s", c.max, c.absUnit)
+			if c.absFormat {
+				target = c.format(c.max)
+			}
+			s += fmt.Sprintf(" (target <= %s) %s", target, verdict+missBy(fig/c.max-1, "over"))
 		}
 		return fmt.Sprintf("%s  [%s, range %s to %s]", s, runs, c.format(slices.Min(vals)), c.format(slices.Max(vals))), verdict
 	}

@@ -64,10 +64,10 @@ func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer db.Close()
 
-	progress, done := newProgress(stderr, fi.Size(), "importing "+fs.Arg(0))
+	progress := newImportProgress(stderr, fi.Size(), fs.Arg(0))
 	start := time.Now()
-	res, err := catalog.NewDB(db).Import(ctx, f, catalog.ImportOptions{Rates: rates, Replace: *replace, Progress: progress})
-	done()
+	res, err := catalog.NewDB(db).Import(ctx, f, catalog.ImportOptions{Rates: rates, Replace: *replace, Source: fs.Arg(0), Progress: progress.update})
+	progress.done()
 	if errors.Is(err, catalog.ErrInvalidRows) {
 		for _, re := range res.Errors {
 			where := ""
@@ -89,20 +89,67 @@ func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *replace {
 		fmt.Fprintf(stdout, ", removed %d", res.Deleted)
 	}
+	if res.Version.Version > 0 {
+		fmt.Fprintf(stdout, "; catalog version %d, %d products", res.Version.Version, res.Version.Products)
+	}
 	fmt.Fprintln(stdout)
 	return nil
 }
 
-// newProgress draws a progress bar on a terminal and logs a line every 10 % otherwise.
-func newProgress(w io.Writer, total int64, what string) (func(int64), func()) {
+// importProgress shows an import's two phases: validating the file (bytes
+// read) and writing the new catalog (rows written).
+type importProgress struct {
+	w     io.Writer
+	size  int64
+	file  string
+	phase catalog.ImportPhase
+	set   func(n int64)
+	end   func()
+}
+
+func newImportProgress(w io.Writer, size int64, file string) *importProgress {
+	return &importProgress{w: w, size: size, file: file}
+}
+
+func (p *importProgress) update(ip catalog.ImportProgress) {
+	if ip.Phase != p.phase {
+		p.done()
+		p.phase = ip.Phase
+		// A small file is done before anyone reads a log line.
+		logLines := p.size >= 1<<20
+		switch ip.Phase {
+		case catalog.PhaseValidate:
+			p.set, p.end = newProgress(p.w, p.size, "checking "+p.file, false, logLines)
+		default:
+			p.set, p.end = newProgress(p.w, int64(ip.Total), "importing "+p.file, true, logLines)
+		}
+	}
+	switch ip.Phase {
+	case catalog.PhaseValidate:
+		p.set(ip.Bytes)
+	default:
+		p.set(int64(ip.Rows))
+	}
+}
+
+func (p *importProgress) done() {
+	if p.end != nil {
+		p.end()
+		p.end = nil
+	}
+}
+
+// newProgress draws a progress bar on a terminal and, with logLines, logs a
+// line every 10 % otherwise. total counts bytes, or rows with rows.
+func newProgress(w io.Writer, total int64, what string, rows, logLines bool) (func(int64), func()) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-			progressbar.OptionShowBytes(true), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+			progressbar.OptionShowBytes(!rows), progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 		return func(n int64) { bar.Set64(n) }, func() { bar.Finish() }
 	}
 	next := int64(10)
 	return func(n int64) {
-		if total < 1<<20 { // a small file is done before anyone reads a log line
+		if !logLines || total <= 0 {
 			return
 		}
 		for pct := n * 100 / total; pct >= next && next <= 100; next += 10 {

@@ -21,7 +21,11 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errb.String(), err
 }
 
+// header leaves out the optional variable_measure column; the export writes
+// every column (exportHeader).
 const header = "gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category\n"
+
+const exportHeader = "gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category,variable_measure\n"
 
 func TestCatalogImportAllOrNothing(t *testing.T) {
 	dir := t.TempDir()
@@ -71,7 +75,7 @@ func TestCatalogImportAllOrNothing(t *testing.T) {
 		t.Fatalf("export: %v %s", err, errOut)
 	}
 	b, _ := os.ReadFile(exp)
-	if !strings.HasPrefix(string(b), header) || !strings.Contains(string(b), "Plátanos") || strings.Count(string(b), "\n") != 3 {
+	if !strings.HasPrefix(string(b), exportHeader) || !strings.Contains(string(b), "Plátanos") || strings.Count(string(b), "\n") != 3 {
 		t.Fatalf("export:\n%s", b)
 	}
 	// And it imports again with --replace into a fresh database.
@@ -135,7 +139,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestProgressLinesWhenNotATerminal(t *testing.T) {
 	var buf bytes.Buffer
-	progress, done := newProgress(&buf, 10<<20, "importing big.csv")
+	progress, done := newProgress(&buf, 10<<20, "importing big.csv", false, true)
 	for n := int64(0); n <= 10<<20; n += 1 << 20 {
 		progress(n)
 	}
