@@ -69,6 +69,7 @@ type AlertDetail struct {
 	Code      string `json:"code,omitempty"`      // item_not_found: the scanned data
 	Symbology string `json:"symbology,omitempty"` // item_not_found
 	GTIN      string `json:"gtin,omitempty"`      // item_not_found
+	AltGTIN   string `json:"altGtin,omitempty"`   // item_not_found: a code both of whose readings are products
 	Line      int    `json:"line,omitempty"`      // void_request
 	FromQty   int    `json:"fromQty,omitempty"`   // void_request
 	ToQty     int    `json:"toQty,omitempty"`     // void_request: 0 (absent) removes the line

@@ -91,7 +91,13 @@ func (l *Lane) startTxn(w *writer) error {
 	if err := l.pruneIdem(w); err != nil { // once per basket
 		return err
 	}
-	return w.emit("txn_started", map[string]any{"txn": id, "lang": st.lang, "currency": l.cfg.Currency})
+	cv, err := l.cat.Version(w.ctx)
+	if err != nil {
+		return err
+	}
+	// The catalog version tells HQ which prices the basket started from;
+	// lines keep the price they were added at, whatever is imported later.
+	return w.emit("txn_started", map[string]any{"txn": id, "lang": st.lang, "currency": l.cfg.Currency, "catalog": cv.Version})
 }
 
 // ready makes sure a transaction is open and scanning is allowed.
@@ -132,23 +138,39 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 		// the basket.
 		return errorf(KindBusy, "scan.suspended", "not added: alert %d (%s) is open; scan it again once help has come", a.ID, a.Type)
 	}
-	if cmd.Source == "typed" && !cmd.staffOnly && (code.Price != nil || code.WeightKg != nil || code.Count > 0) {
+	p, code, err := l.lookup(w, code)
+	if errors.Is(err, catalog.ErrNotFound) {
+		if err := l.readyFor(w, cmd.staffOnly); err != nil {
+			return err
+		}
+		d := AlertDetail{Code: code.Data, Symbology: code.Symbology, GTIN: code.LookupGTIN}
+		var amb *ambiguous
+		if errors.As(err, &amb) {
+			d.GTIN, d.AltGTIN = amb.gtins[0], amb.gtins[1]
+		}
+		return l.raise(w, AlertItemNotFound, d)
+	}
+	if err != nil {
+		return err
+	}
+	var ignored map[string]string
+	if embeds(code) && !p.Variable {
+		// A price, weight or count in the code counts only for products the
+		// catalog sells by their label: a fixed-price product keeps its
+		// catalog price, whatever a label (or a shopper) says.
+		ignored = embeddedValues(code)
+		code.Price, code.WeightKg, code.Count = nil, nil, 0
+	}
+	if code.Currency != "" && code.Currency != l.currencyNumeric {
+		return errorf(KindInvalid, "scan.currency", "the label's price is in currency %s, this store sells in %s: please ask staff", code.Currency, l.cfg.Currency)
+	}
+	if cmd.Source == "typed" && !cmd.staffOnly && embeds(code) {
 		// A code typed on the screen is whatever the shopper wants it to be:
 		// a price, weight or count in it is for staff to check.
 		if err := l.ready(w); err != nil {
 			return err
 		}
 		return l.raise(w, AlertTypedLabel, AlertDetail{Code: code.Data, Symbology: code.Symbology, GTIN: code.LookupGTIN})
-	}
-	p, err := l.cat.ByGTIN(w.ctx, code.LookupGTIN)
-	if errors.Is(err, catalog.ErrNotFound) {
-		if err := l.readyFor(w, cmd.staffOnly); err != nil {
-			return err
-		}
-		return l.raise(w, AlertItemNotFound, AlertDetail{Code: code.Data, Symbology: code.Symbology, GTIN: code.LookupGTIN})
-	}
-	if err != nil {
-		return err
 	}
 	ln := line{gtin: p.GTIN, plu: p.PLU, code: code.Data, names: p.Names, soldBy: p.SoldBy, qty: 1, unit: p.Price,
 		vatClass: p.VATClass, minAge: p.MinAge}
@@ -177,7 +199,63 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	if cmd.staffOnly {
 		extra["by"] = cmd.By
 	}
+	if ignored != nil {
+		extra["ignored"] = ignored // for HQ: a label value on a fixed-price product
+	}
 	return l.addLine(w, ln, extra)
+}
+
+// embeds reports whether a code carries a price, weight or count.
+func embeds(c catalog.Code) bool { return c.Price != nil || c.WeightKg != nil || c.Count > 0 }
+
+// embeddedValues lists what a code carries, for the journal.
+func embeddedValues(c catalog.Code) map[string]string {
+	m := map[string]string{}
+	if c.Price != nil {
+		m["price"] = c.Price.String()
+		if c.Currency != "" {
+			m["currency"] = c.Currency
+		}
+	}
+	if c.WeightKg != nil {
+		m["weightKg"] = c.WeightKg.String()
+	}
+	if c.Count > 0 {
+		m["count"] = fmt.Sprint(c.Count)
+	}
+	return m
+}
+
+// ambiguous is a code whose two readings are both in the catalog.
+type ambiguous struct{ gtins [2]string }
+
+func (a *ambiguous) Error() string {
+	return "two products answer to this code: " + a.gtins[0] + ", " + a.gtins[1]
+}
+
+func (a *ambiguous) Is(target error) bool { return target == catalog.ErrNotFound }
+
+// lookup finds the product of a code. An 8-digit code sent without a
+// symbology identifier that is valid both as EAN-8 and as UPC-E is looked up
+// under both readings; the one the catalog has wins, and when it has both the
+// scan is for staff to settle (an error that is catalog.ErrNotFound). The code
+// returned is the reading that was found.
+func (l *Lane) lookup(w *writer, code catalog.Code) (catalog.Product, catalog.Code, error) {
+	p, err := l.cat.ByGTIN(w.ctx, code.LookupGTIN)
+	if code.AltLookupGTIN == "" || (err != nil && !errors.Is(err, catalog.ErrNotFound)) {
+		return p, code, err
+	}
+	alt, altErr := l.cat.ByGTIN(w.ctx, code.AltLookupGTIN)
+	switch {
+	case altErr != nil && !errors.Is(altErr, catalog.ErrNotFound):
+		return p, code, altErr
+	case altErr != nil: // only the first reading, or neither
+		return p, code, err
+	case err == nil: // both
+		return p, code, &ambiguous{[2]string{code.LookupGTIN, code.AltLookupGTIN}}
+	}
+	code.GTIN, code.LookupGTIN, code.Format = code.AltLookupGTIN, code.AltLookupGTIN, catalog.FormatUPCE
+	return alt, code, nil
 }
 
 // mergeScan adds one to an existing plain line of the same product.

@@ -153,6 +153,9 @@ type Lane struct {
 	st      state // owned by Run
 	idem    map[string]idemEntry
 	stmt    statements
+	// currencyNumeric is the store currency's ISO 4217 number, as GS1 AI
+	// 393n labels carry it.
+	currencyNumeric string
 }
 
 type request struct {
@@ -180,6 +183,11 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 		devs: make(chan devices.Event, 64),
 		done: make(chan struct{}),
 		idem: map[string]idemEntry{},
+	}
+	if n, ok := catalog.CurrencyNumeric(cfg.Currency); ok {
+		l.currencyNumeric = n
+	} else {
+		return nil, fmt.Errorf("kiosk: currency %q: not an ISO 4217 code this build knows", cfg.Currency)
 	}
 	if err := l.stmt.prepare(ctx, db.W); err != nil {
 		return nil, err

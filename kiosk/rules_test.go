@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,7 +110,7 @@ func TestTypedLabelAsksStaff(t *testing.T) {
 	}{
 		{"typed weight label, approved", weightLabel, "typed", "approved", 1},
 		{"typed weight label, rejected", weightLabel, "typed", "rejected", 0},
-		{"typed GS1 price on a bottle, rejected", "(01)0" + vodka + "(3922)001", "typed", "rejected", 0},
+		{"typed GS1 weight on a variable product, rejected", "(01)0" + gouda + "(3103)000001", "typed", "rejected", 0},
 		{"scanned weight label", weightLabel, "scanner", "", 1},
 		{"typed plain EAN", milk, "typed", "", 1},
 	} {
@@ -260,4 +261,78 @@ func TestProduceLoadSurvivesRestart(t *testing.T) {
 	tl.Device(status(devices.RoleProduceScale, true, nil, nil))
 	tl.produceEvent(1500, false) // the scale's first report after the restart
 	tl.refused(Command{Op: OpWeighed, PLU: "4131"}, KindState, "scale.same_load")
+}
+
+// addProducts imports CSV rows (after the header) into the lane's catalog.
+func (tl *testLane) addProducts(rows ...string) {
+	tl.t.Helper()
+	csv := "gtin,name_en,price,sold_by,vat_class\n" + strings.Join(rows, "\n") + "\n"
+	if res, err := catalog.NewDB(tl.db).Import(tl.t.Context(), strings.NewReader(csv), catalog.ImportOptions{Rates: catalog.DefaultVATRates()}); err != nil {
+		tl.t.Fatalf("%v: %+v", err, res.Errors)
+	}
+}
+
+// A price, weight or count in a code counts only for products the catalog
+// sells by their label; a fixed-price product keeps its catalog price. A GS1
+// price in another currency is refused.
+func TestEmbeddedValuesOnlyForVariableMeasure(t *testing.T) {
+	de, _ := catalog.RCNPreset("DE")
+	goudaLabel, _ := de[2].Build(gouda[:6], 785)
+	for _, tc := range []struct {
+		name, code  string
+		amount      string
+		refusedCode string
+	}{
+		{"GS1 price on a fixed-price bottle", "]C1\x1d010" + vodka + "3922001", "9.99", ""},
+		{"GS1 weight on a fixed-price pack", "(01)0" + milk + "(3103)000001", "1.19", ""},
+		{"GS1 count on a fixed-price pack", "(01)0" + milk + "(30)50", "1.19", ""},
+		{"weight label on a variable product", goudaLabel, "10.13", ""},
+		{"GS1 price in the store's currency", "(01)0" + gouda + "(3932)978499", "4.99", ""},
+		{"GS1 price in another currency", "(01)0" + milk + "(3932)840001", "", "scan.currency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := newTestLane(t)
+			if tc.refusedCode != "" {
+				tl.refused(Command{Op: OpScan, Code: tc.code, Source: "scanner"}, KindInvalid, tc.refusedCode)
+				return
+			}
+			res, err := tl.Do(t.Context(), Command{Op: OpScan, Code: tc.code, Source: "scanner"})
+			if tc.amount == "" {
+				if err == nil && len(res.View.Lines) > 0 && res.View.Lines[0].Amount == "0.01" {
+					t.Fatalf("sold by the label: %+v", res.View.Lines[0])
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ln := res.View.Lines[0]; ln.Amount != tc.amount {
+				t.Fatalf("amount %s, want %s (%+v)", ln.Amount, tc.amount, ln)
+			}
+		})
+	}
+}
+
+// An 8-digit code valid as EAN-8 and as UPC-E is looked up under both
+// readings; when the catalog has both, staff settle it.
+func TestEightDigitsLookedUpBothWays(t *testing.T) {
+	tl := newTestLane(t)
+	tl.addProducts("123456000070,Mints (UPC-A),0.99,each,standard")
+	v := tl.scan("12345670")
+	if len(v.Lines) != 1 || v.Lines[0].GTIN != "00123456000070" {
+		t.Fatalf("UPC-E reading not found: %+v", v.Lines)
+	}
+	tl.addProducts("12345670,Gum (EAN-8),1.49,each,standard")
+	v = tl.do(Command{Op: OpScan, Code: "12345670"}).View
+	a := alertOf(t, v, AlertItemNotFound)
+	var d AlertDetail
+	json.Unmarshal(a.Detail, &d)
+	if d.GTIN != "00000012345670" || d.AltGTIN != "00123456000070" || len(v.Lines) != 1 {
+		t.Fatalf("both readings known: alert %+v, lines %d", d, len(v.Lines))
+	}
+	// With a symbology identifier there is no doubt.
+	tl.resolve(a.ID, "done")
+	if v := tl.scan("]E412345670"); v.Lines[1].GTIN != "00000012345670" {
+		t.Fatalf("]E4 scan: %+v", v.Lines)
+	}
 }

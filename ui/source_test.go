@@ -33,8 +33,9 @@ func TestScanSourceFromThePage(t *testing.T) {
 	if status, body := ts.post(t, `{"op":"scan","code":"`+milk+`","source":"sim"}`, "", "application/json"); status != 400 {
 		t.Fatalf("a simulated scan outside the demo: %d %s", status, body)
 	}
-	// A typed GS1 code with a price asks staff instead of selling.
-	status, body := ts.post(t, `{"op":"scan","code":"(01)04375013749236(3922)001"}`, "", "application/json")
+	// A typed GS1 code with a weight on a product sold by its label asks
+	// staff instead of selling.
+	status, body := ts.post(t, `{"op":"scan","code":"(01)02810010000000(3103)000001"}`, "", "application/json")
 	var res struct {
 		View struct {
 			State  string

@@ -72,6 +72,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer db.Close()
 	cat := catalog.NewDB(db)
+	if err := cat.CleanupImport(ctx); err != nil { // what an import killed mid-way left behind
+		return err
+	}
 	if isDemo {
 		if imported, err := cat.EnsureDemo(ctx, lcfg.Rates); err != nil {
 			return err
