@@ -80,10 +80,11 @@ func newApp(name string) *fiber.App {
 }
 
 // App returns the shopper app. It must listen on loopback only: it refuses any
-// request whose peer is not a loopback address.
+// request whose peer is not a loopback address, and any that another page or
+// site sends (see guard).
 func (s *Server) App() *fiber.App {
 	app := newApp("kiosk shopper")
-	app.Use(loopbackOnly, securityHeaders)
+	app.Use(loopbackOnly, securityHeaders, guard)
 	static, _ := fs.Sub(staticFS, "static")
 	app.Get("/", s.page(static, "index.html"))
 	if s.opt.Demo {
@@ -181,9 +182,6 @@ var statusOf = map[kiosk.Kind]int{
 }
 
 func (s *Server) command(c *fiber.Ctx) error {
-	if !bytes.HasPrefix(bytes.ToLower([]byte(c.Get(fiber.HeaderContentType))), []byte(fiber.MIMEApplicationJSON)) {
-		return c.Status(fiber.StatusUnsupportedMediaType).JSON(errorBody("invalid", "request.content_type", "send the command as application/json"))
-	}
 	cmd, err := DecodeCommand(c.Body())
 	if err != nil {
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
