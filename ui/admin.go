@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strconv"
 	"time"
 
@@ -27,7 +26,7 @@ func (s *Server) AdminApp() *fiber.App {
 		if err := c.BodyParser(&body); err != nil {
 			return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := s.handlerContext(10 * time.Second)
 		defer cancel()
 		res, err := s.lane.Resolve(ctx, id, body.Outcome, body.By, c.Get("Idempotency-Key"))
 		if err != nil {
@@ -50,7 +49,7 @@ func (s *Server) AdminApp() *fiber.App {
 		if s.opt.Rig != nil && s.opt.Rig.Printer != nil {
 			printer = s.opt.Rig.Printer
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		ctx, cancel := s.handlerContext(60 * time.Second)
 		defer cancel()
 		var err error
 		switch c.Params("job") {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -137,4 +138,34 @@ func TestOtherPagesCannotDriveTheLane(t *testing.T) {
 	if seq := ts.lane.View().Seq; seq != 0 {
 		t.Fatalf("the rebinding page changed the lane: seq %d", seq)
 	}
+}
+
+// TestPageResetsWhenDatabaseReplaced: the shopper page follows a lane; the
+// kiosk restarts on a new database (sequence numbers start again), and the
+// page's stream resumes with a Last-Event-ID the new lane never reached. The
+// page must show the new lane, not freeze on the old basket.
+func TestPageResetsWhenDatabaseReplaced(t *testing.T) {
+	dir := t.TempDir()
+	old := newTestServerWith(t, testServerOptions{dbPath: filepath.Join(dir, "old.db")})
+	for range 3 {
+		old.post(t, `{"op":"scan","code":"`+milk+`"}`, "", "application/json")
+	}
+	browser := startBrowser(t)
+	shop := newBrowserTab(t, browser, "reset", artifactDir(t))
+	shop.do("open the shopper screen", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(old.url+"/"))
+	shop.waitFor("the old basket", `document.querySelector("#conn").dataset.conn === "online" &&
+		document.body.dataset.state === "shopping" && document.querySelectorAll("#lines tr.line").length === 1`)
+
+	old.stop()
+	fresh := newTestServerWith(t, testServerOptions{dbPath: filepath.Join(dir, "new.db"), addr: old.addr})
+	if seq := fresh.lane.View().Seq; seq != 0 {
+		t.Fatalf("the new lane is at %d", seq)
+	}
+	shop.waitFor("the new, idle lane", `document.querySelector("#conn").dataset.conn === "online" &&
+		document.body.dataset.state === "idle" && document.querySelectorAll("#lines tr.line").length === 0`)
+	// And it follows the new lane from there.
+	fresh.post(t, `{"op":"scan","code":"`+milk+`"}`, "", "application/json")
+	shop.waitFor("the new lane's first line", `document.body.dataset.state === "shopping" &&
+		document.querySelectorAll("#lines tr.line").length === 1`)
+	shop.checkConsole()
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +37,7 @@ var simSamples = []sample{
 }
 
 func (s *Server) simItems(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := s.handlerContext(10 * time.Second)
 	defer cancel()
 	items, err := s.listProducts(ctx, func(catalog.Product) bool { return true }, 400)
 	if err != nil {
@@ -140,7 +139,7 @@ func (s *Server) simPrint(c *fiber.Ctx) error {
 	if s.opt.Rig == nil || s.opt.Rig.Printer == nil {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "printer.none", "no printer"))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := s.handlerContext(30 * time.Second)
 	defer cancel()
 	if err := s.lane.PrintReceipt(ctx, s.opt.Rig.Printer, "", "sim"); err != nil {
 		return replyError(c, err)
