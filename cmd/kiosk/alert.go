@@ -136,6 +136,10 @@ func alertCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // withLane talks to the running server over its staff socket, or, when no server
 // runs on this database, opens the lane itself for one command.
 func withLane(ctx context.Context, cfg Config, method, path string, body, out any, direct func(*kiosk.Lane) (any, error)) error {
+	// Before the lock, which would create the directory and the lock file.
+	if _, err := os.Stat(cfg.DB); err != nil {
+		return fmt.Errorf("no kiosk database at %s", cfg.DB)
+	}
 	unlock, err := lockFile(cfg.DB + ".lock")
 	if errors.Is(err, errLocked) {
 		return callSocket(ctx, cfg.socketPath(), method, path, body, out)
@@ -144,9 +148,6 @@ func withLane(ctx context.Context, cfg Config, method, path string, body, out an
 		return err
 	}
 	defer unlock()
-	if _, err := os.Stat(cfg.DB); err != nil {
-		return fmt.Errorf("no kiosk database at %s", cfg.DB)
-	}
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return err

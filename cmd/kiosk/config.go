@@ -59,10 +59,16 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 // load applies the configuration in order: the defaults, then the --config
 // file (a relative "db" in it is relative to the file's directory), then the
 // flags given on the command line (a relative --db is relative to the working
-// directory).
+// directory). It refuses a database path whose staff socket would be the
+// database itself.
 func (c *commonFlags) load(fs *flag.FlagSet) error {
 	if c.config != "" {
-		return c.loadFile(fs)
+		if err := c.loadFile(fs); err != nil {
+			return err
+		}
+	}
+	if sock := c.cfg.socketPath(); filepath.Clean(sock) == filepath.Clean(c.cfg.DB) {
+		return fmt.Errorf("%w: database %s: the staff socket would be the database itself (it is the database path with .sock); name the database e.g. kiosk.db", errUsage, c.cfg.DB)
 	}
 	return nil
 }

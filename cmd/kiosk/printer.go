@@ -46,6 +46,9 @@ func printerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := c.load(fs); err != nil {
 		return err
 	}
+	if _, err := os.Stat(c.cfg.DB); err != nil {
+		return fmt.Errorf("no kiosk database at %s, so no kiosk server that owns a printer", c.cfg.DB)
+	}
 	unlock, err := lockFile(c.cfg.DB + ".lock")
 	if err == nil {
 		unlock()

@@ -117,14 +117,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sock := cfg.socketPath()
-	os.Remove(sock) // a stale socket of a killed server; the lock proves none runs
 	admin := srv.AdminApp()
-	aln, err := net.Listen("unix", sock)
+	aln, err := listenStaffSocket(sock) // replaces a stale socket: the lock proves no server runs
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	os.Chmod(sock, 0o600)
 	defer os.Remove(sock)
 
 	errc := make(chan error, 2)
@@ -173,7 +171,7 @@ var errLocked = errors.New("another kiosk is running on this database")
 
 // lockFile takes an exclusive lock that lives as long as the process.
 func lockFile(path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
