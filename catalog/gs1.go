@@ -3,7 +3,8 @@ package catalog
 // GS1 element strings: application identifiers (AIs) and their values, as
 // carried by GS1-128, GS1 DataBar, GS1 DataMatrix and GS1 QR Code. Lengths and
 // formats follow the GS1 General Specifications AI table (GS1 Barcode Syntax
-// Dictionary); FNC1 separators arrive as ASCII GS (PROTOCOLS.md §1).
+// Dictionary); FNC1 separators arrive from the scanner as ASCII GS, 0x1D (GS1
+// GSCN 16-477).
 
 import (
 	"fmt"

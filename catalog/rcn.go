@@ -2,8 +2,10 @@ package catalog
 
 // Variable-measure restricted circulation numbers (RCN): GS1 General
 // Specifications 2.1.11–2.1.12 (layouts are set per country by the GS1 Member
-// Organisation) and 7.9.2–7.9.4 (price/weight verifier digit). See
-// PROTOCOLS.md §1.
+// Organisation) and 7.9.2–7.9.4 (price/weight verifier digit, computed over 4
+// or 5 value digits with weighted tables). GTIN-13 prefixes 02 and 20–29 (a
+// GTIN-12 with a leading 2) carry an item number and a price, weight or count
+// in a store's layout; prefixes 04 and 40–49 are company-internal numbers.
 
 import (
 	"errors"
@@ -151,8 +153,9 @@ func RCNPresetNames() []string {
 }
 
 // RCNPreset returns the variable-measure layouts a country's GS1 Member
-// Organisation recommends (PROTOCOLS.md §1). country is case-insensitive;
-// "GB" is accepted for "UK". Each call returns fresh slices.
+// Organisation recommends (GS1 Germany "GTIN in der Anwendung", gs1uk.org, and
+// the Nordic and Danish tables, as collected in biip's rcn.py). country is
+// case-insensitive; "GB" is accepted for "UK". Each call returns fresh slices.
 //
 //   - DE: 22, 23 price PPPPPP C VVVVV, 2 dp; 25, 26 count; 28, 29 weight, 3 dp
 //   - UK: 20 price PPPPPPP C VVVV, 2 dp

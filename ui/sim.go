@@ -27,7 +27,9 @@ type sample struct {
 }
 
 // simSamples are labels a demo user can "scan" beside the catalog's own codes:
-// the GS1 examples of PROTOCOLS.md and typical misreads.
+// a GS1 DataBar Expanded fresh-food label — (01) a GTIN-14 with indicator 9
+// (variable measure), (3103) net kg with 3 decimals, (3922) the price with 2 —
+// and typical misreads.
 var simSamples = []sample{
 	{Label: "GS1 DataBar: 1.250 kg for 4.99 (fresh food)", Code: "]e0019001234567890831030012503922" + "00499", Kind: "databar", Value: "1.250 kg / 4.99"},
 	{Label: "Misread: bad check digit", Code: "4006381333932", Kind: "misread_check"},

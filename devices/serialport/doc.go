@@ -2,8 +2,9 @@
 // github.com/tarm/serial — tells a read timeout from an unplugged device, and
 // keeps a device session alive across unplug and replug with backoff.
 //
-// tarm/serial facts this package is built on (verified on pseudo-terminals, see
-// ../../../shared/PROTOCOLS.md §5): a read timeout returns (0, io.EOF); after a
+// tarm/serial facts this package is built on (from its serial.go and
+// serial_linux.go, verified on pseudo-terminals): ReadTimeout sets VMIN=0 and
+// VTIME in deciseconds (0.1–25.5 s, truncated); a read timeout returns (0, io.EOF); after a
 // hang-up every read returns (0, io.EOF) at once, forever, writes fail with EIO and
 // the device node disappears; without a read timeout Close blocks while a Read is
 // pending, so a read timeout is always set. Name ports by /dev/serial/by-id/… so a
