@@ -2,35 +2,139 @@ package kiosk_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// TestImportDirection keeps the layers of DESIGN.md honest: cmd → ui → kiosk →
-// {devices, catalog}; kiosk knows neither HTTP frameworks nor ORMs, catalog and
-// devices import nothing of ours above them.
+const mod = "github.com/kiosk-sco/kiosk/"
+
+// depRule bans imports from the packages that Pkgs matches. Each key of Bad
+// is an import path (which also bans the packages below it) or a prefix ending
+// in "/", and its value says why the rule exists.
+type depRule struct {
+	Pkgs string // a go list pattern
+	// Direct checks only the packages' own imports, tests included; otherwise
+	// every package they depend on, tests excluded (what ships).
+	Direct bool
+	Except []string // packages of Pkgs the rule does not apply to
+	Bad    map[string]string
+}
+
+const (
+	whyDown      = "imports point down only: cmd → ui → kiosk → {devices, catalog} → store"
+	whyNoHTTP    = "the lane knows nothing of HTTP: ui turns requests into kiosk.Commands and views into JSON"
+	whyNoORM     = "the lane stores through database/sql on modernc.org/sqlite, prepared statements measured against raw SQLite; GORM is for the HQ service"
+	whySiblings  = "devices and catalog are siblings under kiosk: a driver reports codes and grams, the lane looks them up"
+	whyNoFiber   = "only ui speaks HTTP"
+	whyBottom    = whyDown + ": store is the bottom layer"
+	whySerialOne = "only devices/serialport opens serial ports, so swapping the port library is a one-file change"
+)
+
+// depRules are the layers of the design. Add a rule here with its reason.
+var depRules = []depRule{
+	{Pkgs: "./kiosk/...", Bad: map[string]string{
+		"github.com/gofiber/": whyNoHTTP,
+		"github.com/valyala/": whyNoHTTP,
+		"net/http":            whyNoHTTP,
+		"gorm.io/":            whyNoORM,
+		mod + "ui":            whyDown,
+		mod + "cmd":           whyDown,
+	}},
+	{Pkgs: "./catalog/...", Bad: map[string]string{
+		"github.com/gofiber/": whyNoFiber,
+		"gorm.io/":            whyNoORM,
+		mod + "kiosk":         whyDown,
+		mod + "ui":            whyDown,
+		mod + "cmd":           whyDown,
+		mod + "devices":       whySiblings,
+	}},
+	{Pkgs: "./devices/...", Bad: map[string]string{
+		"github.com/gofiber/": whyNoFiber,
+		"gorm.io/":            "drivers keep no database of their own",
+		mod + "kiosk":         whyDown,
+		mod + "ui":            whyDown,
+		mod + "cmd":           whyDown,
+		mod + "catalog":       whySiblings,
+	}},
+	{Pkgs: "./store/...", Bad: map[string]string{
+		mod + "kiosk":   whyBottom,
+		mod + "catalog": whyBottom,
+		mod + "devices": whyBottom,
+		mod + "ui":      whyBottom,
+		mod + "cmd":     whyBottom,
+	}},
+	{Pkgs: "./ui/...", Bad: map[string]string{
+		mod + "cmd": "cmd wires ui, never the other way round",
+		"gorm.io/":  whyNoORM,
+	}},
+	{Pkgs: "./...", Direct: true, Except: []string{mod + "devices/serialport"}, Bad: map[string]string{
+		"github.com/tarm/serial": whySerialOne,
+	}},
+}
+
+// TestImportDirection keeps the layers honest with go list, one rule at a time.
 func TestImportDirection(t *testing.T) {
-	const mod = "github.com/kiosk-sco/kiosk/"
-	for _, tc := range []struct {
-		pkg       string
-		forbidden []string
-	}{
-		{"./kiosk/...", []string{"github.com/gofiber/", "gorm.io/", "net/http", mod + "ui", mod + "cmd"}},
-		{"./catalog/...", []string{"github.com/gofiber/", "gorm.io/", mod + "kiosk", mod + "ui", mod + "devices", mod + "cmd"}},
-		{"./store/...", []string{mod + "kiosk", mod + "catalog", mod + "ui", mod + "cmd"}},
-		{"./ui/...", []string{mod + "cmd", "gorm.io/"}},
-	} {
-		t.Run(tc.pkg, func(t *testing.T) {
-			out, err := exec.Command("go", "list", "-deps", "-test=false", tc.pkg).CombinedOutput()
-			if err != nil {
-				t.Fatalf("go list: %v\n%s", err, out)
+	for _, r := range depRules {
+		name := r.Pkgs
+		if r.Direct {
+			name += " direct"
+		}
+		t.Run(name, func(t *testing.T) {
+			args := []string{"list", "-test=false", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, r.Pkgs}
+			if r.Direct {
+				args = []string{"list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}`, r.Pkgs}
 			}
-			for _, dep := range strings.Fields(string(out)) {
-				for _, bad := range tc.forbidden {
-					if dep == strings.TrimSuffix(bad, "/") || strings.HasPrefix(dep, bad) {
-						t.Errorf("%s imports %s", tc.pkg, dep)
+			out, err := exec.Command("go", args...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if lines[0] == "" {
+				t.Fatalf("go list matched nothing for %s", r.Pkgs)
+			}
+			for _, line := range lines {
+				f := strings.Fields(line)
+				pkg, deps := f[0], f[1:]
+				if slices.Contains(r.Except, pkg) {
+					continue
+				}
+				for _, dep := range deps {
+					for bad, why := range r.Bad {
+						if banned(dep, bad) {
+							t.Errorf("%s imports %s: %s", pkg, dep, why)
+						}
 					}
 				}
+			}
+		})
+	}
+}
+
+// banned reports whether dep is bad, or below it: a path bans itself and its
+// subpackages, a prefix ending in "/" everything under it.
+func banned(dep, bad string) bool {
+	if strings.HasSuffix(bad, "/") {
+		return strings.HasPrefix(dep, bad)
+	}
+	return dep == bad || strings.HasPrefix(dep, bad+"/")
+}
+
+func TestBanned(t *testing.T) {
+	for _, tc := range []struct {
+		dep, bad string
+		want     bool
+	}{
+		{mod + "kiosk", mod + "kiosk", true},
+		{mod + "kiosk/pricing", mod + "kiosk", true},
+		{mod + "kioskish", mod + "kiosk", false},
+		{"github.com/gofiber/fiber/v2", "github.com/gofiber/", true},
+		{"net/http/httptest", "net/http", true},
+		{"net/httpx", "net/http", false},
+	} {
+		t.Run(tc.dep+" "+tc.bad, func(t *testing.T) {
+			if got := banned(tc.dep, tc.bad); got != tc.want {
+				t.Fatalf("banned(%q, %q) = %v", tc.dep, tc.bad, got)
 			}
 		})
 	}

@@ -2,12 +2,13 @@ package catalog
 
 // Barcode decoding: one scanner line in, one Code (or a DecodeError) out.
 //
-// A scanner in serial mode sends one line per barcode: an optional AIM
-// symbology identifier (ISO/IEC 15424: "]" + code + modifier, e.g. "]E0"
-// EAN-13/UPC-A/UPC-E, "]E4" EAN-8, "]C1" GS1-128), the data, and a CR, LF or
-// CR-LF terminator. The scanner driver frames lines on the terminator; Decode
-// sees one line without it, so a CR or LF that reaches it is refused as a
-// control byte.
+// A scanner in serial mode sends each barcode as one line of ASCII, optionally
+// prefixed with an AIM / ISO 15424 symbology identifier ("]E0" EAN-13/UPC-A/
+// UPC-E, "]E4" EAN-8, "]I1" ITF-14, "]C1" GS1-128, "]e0" GS1 DataBar, "]d2" GS1
+// DataMatrix, "]Q3" GS1 QR, "]C0" plain Code 128); a UPC-A under "]E0" arrives as
+// 13 digits with a leading 0, and GS1 FNC1 separators arrive as ASCII GS (0x1D).
+// Each line ends in CR, LF or CR-LF; the scanner driver frames lines on it; Decode sees one line
+// without it, so a CR or LF that reaches it is refused as a control byte.
 
 import (
 	"errors"

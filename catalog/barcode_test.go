@@ -110,7 +110,7 @@ func TestCheckDigitExamples(t *testing.T) {
 
 func TestExpandUPCE(t *testing.T) {
 	for _, tc := range []struct{ upce, upca string }{
-		{"04252614", "042100005264"}, // PROTOCOLS.md, d6 = 1
+		{"04252614", "042100005264"}, // d6 = 1: N d1 d2 d6 0000 d3 d4 d5 C
 		{"01234565", "012345000065"}, // d6 5-9
 		{"00123457", "001234000057"},
 		{"01234531", "012300000451"}, // d6 = 3

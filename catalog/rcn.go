@@ -1,9 +1,11 @@
 package catalog
 
 // Variable-measure restricted circulation numbers (RCN): GS1 General
-// Specifications 2.1.11–2.1.12 (GS1 prefixes 02 and 20–29 are restricted to a
-// geographic region, whose GS1 Member Organisation sets their layouts; RCNPreset
-// names its sources) and 7.9.2–7.9.4 (price/weight verifier digit).
+// Specifications 2.1.11–2.1.12 (layouts are set per country by the GS1 Member
+// Organisation; RCNPreset names its sources) and 7.9.2–7.9.4 (price/weight verifier digit, computed over 4
+// or 5 value digits with weighted tables). GTIN-13 prefixes 02 and 20–29 (a
+// GTIN-12 with a leading 2) carry an item number and a price, weight or count
+// in a store's layout; prefixes 04 and 40–49 are company-internal numbers.
 
 import (
 	"errors"

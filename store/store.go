@@ -57,12 +57,18 @@ func dsn(path string, readOnly bool) string {
 }
 
 // Open opens (creating if needed) the database at path, verifies its settings and
-// migrates the schema.
+// migrates the schema. The lane's sales are for the kiosk's user only: a
+// directory Open creates is 0700, and the database file is 0600 (an existing
+// one is narrowed to that), which SQLite copies to the -wal and -shm files it
+// creates beside it.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
+	}
+	if err := privateFile(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	w, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
@@ -94,6 +100,38 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// privateFile creates path with mode 0600, or narrows an existing database and
+// its -wal and -shm files to it.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Close closes both pools.

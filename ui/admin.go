@@ -1,7 +1,10 @@
 package ui
 
 import (
-	"context"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -12,6 +15,16 @@ import (
 
 // AdminApp is the staff control API for the kiosk's own command line. Serve it on
 // a Unix socket that only the kiosk's user can open: it has no login of its own.
+//
+//	GET  /lane                the lane view (open alerts included)
+//	POST /alerts/{id}/resolve {"outcome": "approved|rejected|done", "by": "anna"}; header Idempotency-Key makes a retry safe
+//	GET  /devices             the devices' status
+//	POST /printer/test        {"by": "anna"}: print a test page
+//	POST /printer/reprint     {"txn": "…", "by": "anna"}: reprint a receipt (txn empty: the last basket)
+//
+// Bodies are JSON objects (Content-Type application/json) with only these
+// fields; errors answer {"error": {"kind", "code", "message"}} as on the
+// shopper API.
 func (s *Server) AdminApp() *fiber.App {
 	app := newApp("kiosk admin")
 	app.Get("/lane", func(c *fiber.Ctx) error { return c.JSON(s.lane.View()) })
@@ -24,10 +37,10 @@ func (s *Server) AdminApp() *fiber.App {
 			Outcome string `json:"outcome"`
 			By      string `json:"by"`
 		}
-		if err := c.BodyParser(&body); err != nil {
-			return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
+		if bad := decodeStaffBody(c, &body); bad != nil {
+			return bad.reply(c)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := s.handlerContext(10 * time.Second)
 		defer cancel()
 		res, err := s.lane.Resolve(ctx, id, body.Outcome, body.By, c.Get("Idempotency-Key"))
 		if err != nil {
@@ -42,15 +55,15 @@ func (s *Server) AdminApp() *fiber.App {
 			By  string `json:"by"`
 		}
 		if len(c.Body()) > 0 {
-			if err := c.BodyParser(&body); err != nil {
-				return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
+			if bad := decodeStaffBody(c, &body); bad != nil {
+				return bad.reply(c)
 			}
 		}
 		var printer kiosk.Printer
 		if s.opt.Rig != nil && s.opt.Rig.Printer != nil {
 			printer = s.opt.Rig.Printer
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		ctx, cancel := s.handlerContext(60 * time.Second)
 		defer cancel()
 		var err error
 		switch c.Params("job") {
@@ -66,5 +79,38 @@ func (s *Server) AdminApp() *fiber.App {
 		}
 		return c.JSON(fiber.Map{"ok": true, "view": s.lane.View()})
 	})
+	app.Use(func(c *fiber.Ctx) error {
+		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "http.404", "no such staff call: "+c.Method()+" "+c.Path()))
+	})
 	return app
+}
+
+// refusal is a request refused before it reached the lane.
+type refusal struct {
+	status     int
+	code, text string
+}
+
+func (r *refusal) reply(c *fiber.Ctx) error {
+	return c.Status(r.status).JSON(errorBody("invalid", r.code, r.text))
+}
+
+// decodeStaffBody reads a staff request body strictly: application/json, one
+// object, known fields only.
+func decodeStaffBody(c *fiber.Ctx, v any) *refusal {
+	if !JSONContentType(c.Get(fiber.HeaderContentType)) {
+		return &refusal{fiber.StatusUnsupportedMediaType, "request.content_type", "send the request as application/json"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, err := dec.Token(); err != io.EOF {
+			return &refusal{fiber.StatusBadRequest, "request.body", "bad JSON: data after the object"}
+		}
+	}
+	if err != nil {
+		return &refusal{fiber.StatusBadRequest, "request.body", fmt.Sprintf("bad JSON: %v", err)}
+	}
+	return nil
 }

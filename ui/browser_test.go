@@ -67,8 +67,6 @@ func artifactDir(t *testing.T) string {
 	return abs
 }
 
-// writeFileAtomic writes b to path through a synced temporary file.
-
 // browserTab is one browser tab of the test.
 type browserTab struct {
 	t         *testing.T

@@ -3,6 +3,8 @@ package ui
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kiosk-sco/kiosk/kiosk"
@@ -43,5 +45,45 @@ func FuzzDecodeCommand(f *testing.F) {
 		if err != nil || !reflect.DeepEqual(again, cmd) {
 			t.Fatalf("round trip: %+v -> %s -> %+v (%v)", cmd, b, again, err)
 		}
+	})
+}
+
+// FuzzJSONContentType: an accepted Content-Type is application/json, with at
+// most charset=utf-8, whatever the case and the blanks around them.
+func FuzzJSONContentType(f *testing.F) {
+	for _, s := range []string{"application/json", "application/json; charset=utf-8", "application/jsonx",
+		"application/json-evil", "text/plain", "application/json;charset=UTF-8;x=y", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		if !JSONContentType(ct) {
+			return
+		}
+		squeezed := strings.ToLower(strings.NewReplacer(" ", "", "\t", "").Replace(ct))
+		if squeezed != "application/json" && squeezed != "application/json;charset=utf-8" {
+			t.Fatalf("accepted %q", ct)
+		}
+	})
+}
+
+// FuzzAllowedHost: an accepted Host is one of the loopback names with the
+// listener's port (bare only on port 80).
+func FuzzAllowedHost(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:8080", "[::1]:8080", "localhost:8080", "evil.example:8080", "127.0.0.1", "127.1:8080"} {
+		f.Add(s, uint16(8080))
+	}
+	f.Add("localhost", uint16(80))
+	f.Fuzz(func(t *testing.T, host string, port uint16) {
+		p := strconv.Itoa(int(port))
+		if !AllowedHost(host, p) {
+			return
+		}
+		h := strings.ToLower(host)
+		for _, name := range []string{"127.0.0.1", "[::1]", "localhost"} {
+			if h == name+":"+p || p == "80" && h == name {
+				return
+			}
+		}
+		t.Fatalf("accepted %q on port %s", host, p)
 	})
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"image/png"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 // same ESC/POS bytes, interpreted by the printer simulator's renderer.
 // "last" is the open or most recent basket.
 func (s *Server) receiptPNG(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := s.handlerContext(10 * time.Second)
 	defer cancel()
 	txn := c.Params("txn")
 	if txn == "last" {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"embed"
@@ -15,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,6 +44,13 @@ type Server struct {
 	opt  Options
 	stop chan struct{}
 	once sync.Once
+	// ctx is the parent of every handler's context; CloseStreams cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// replays holds a token while a stream reads a page of the journal for a
+	// client that resumes; streams counts the open event streams.
+	replays chan struct{}
+	streams atomic.Int64
 }
 
 // New returns a server for lane.
@@ -51,14 +58,31 @@ func New(lane *kiosk.Lane, cat *catalog.DB, opt Options) *Server {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	return &Server{lane: lane, cat: cat, opt: opt, stop: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{lane: lane, cat: cat, opt: opt, stop: make(chan struct{}), ctx: ctx, cancel: cancel,
+		replays: make(chan struct{}, maxReplays)}
 }
 
 // MaxBody bounds a request body.
 const MaxBody = 16 << 10
 
-// CloseStreams ends every open SSE stream; call it before shutting the app down.
-func (s *Server) CloseStreams() { s.once.Do(func() { close(s.stop) }) }
+// CloseStreams ends every open SSE stream and cancels the context of every
+// request in flight (a command waiting for the lane, a print job), which then
+// answers 503 server.shutdown; call it before shutting the apps down.
+func (s *Server) CloseStreams() {
+	s.once.Do(func() {
+		close(s.stop)
+		s.cancel()
+	})
+}
+
+// handlerContext is the context of one request's work: it ends after timeout or
+// when the server shuts down. Handlers use it, not the Fiber context, which
+// fasthttp recycles when the handler returns while database/sql may still
+// watch it from its own goroutine.
+func (s *Server) handlerContext(timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, timeout)
+}
 
 func newApp(name string) *fiber.App {
 	return fiber.New(fiber.Config{
@@ -80,10 +104,11 @@ func newApp(name string) *fiber.App {
 }
 
 // App returns the shopper app. It must listen on loopback only: it refuses any
-// request whose peer is not a loopback address.
+// request whose peer is not a loopback address, and any that another page or
+// site sends (see guard).
 func (s *Server) App() *fiber.App {
 	app := newApp("kiosk shopper")
-	app.Use(loopbackOnly, securityHeaders)
+	app.Use(loopbackOnly, securityHeaders, guard)
 	static, _ := fs.Sub(staticFS, "static")
 	app.Get("/", s.page(static, "index.html"))
 	if s.opt.Demo {
@@ -181,9 +206,6 @@ var statusOf = map[kiosk.Kind]int{
 }
 
 func (s *Server) command(c *fiber.Ctx) error {
-	if !bytes.HasPrefix(bytes.ToLower([]byte(c.Get(fiber.HeaderContentType))), []byte(fiber.MIMEApplicationJSON)) {
-		return c.Status(fiber.StatusUnsupportedMediaType).JSON(errorBody("invalid", "request.content_type", "send the command as application/json"))
-	}
 	cmd, err := DecodeCommand(c.Body())
 	if err != nil {
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
@@ -197,7 +219,7 @@ func (s *Server) command(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.source", "simulated scans are for the demo only"))
 	}
 	cmd.IdemKey = c.Get("Idempotency-Key")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := s.handlerContext(10 * time.Second)
 	defer cancel()
 	res, err := s.lane.Do(ctx, cmd)
 	if err != nil {
@@ -210,6 +232,10 @@ func (s *Server) command(c *fiber.Ctx) error {
 }
 
 func replyError(c *fiber.Ctx, err error) error {
+	if errors.Is(err, context.Canceled) {
+		// Only the server's shutdown cancels a handler's context (handlerContext).
+		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("busy", "server.shutdown", "the kiosk is shutting down: try again when it is back"))
+	}
 	var ke *kiosk.Error
 	if errors.As(err, &ke) {
 		msg := ke.Detail
@@ -227,103 +253,8 @@ func replyError(c *fiber.Ctx, err error) error {
 	return c.Status(fiber.StatusInternalServerError).JSON(errorBody("internal", "lane.storage", "internal error"))
 }
 
-// events streams the lane as Server-Sent Events: journal events (event: journal)
-// and the view after them (event: state), each with the lane sequence number as id.
-// A client that reconnects with Last-Event-ID first gets the journal events it
-// missed, then the current state.
-func (s *Server) events(c *fiber.Ctx) error {
-	var after int64 = -1
-	if h := c.Get("Last-Event-ID", c.Query("lastEventId")); h != "" {
-		n, err := strconv.ParseInt(h, 10, 64)
-		if err != nil || n < 0 {
-			return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.last_event_id", "Last-Event-ID must be a sequence number"))
-		}
-		after = n
-	}
-	updates, cancel := s.lane.Subscribe(64)
-	view := s.lane.View()
-	var missed []kiosk.Event
-	if after >= 0 && after < view.Seq {
-		// Not c.Context(): fasthttp recycles it, and database/sql watches a
-		// context from its own goroutine.
-		ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-		var err error
-		missed, err = s.lane.EventsAfter(ctx, after, 10000)
-		stop()
-		if err != nil {
-			cancel()
-			return err
-		}
-	}
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set(fiber.HeaderConnection, "keep-alive")
-	c.Set("X-Accel-Buffering", "no")
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer cancel()
-		fmt.Fprintf(w, "retry: 1000\n\n")
-		last := after
-		for _, ev := range missed {
-			if ev.Seq > view.Seq {
-				break
-			}
-			writeSSE(w, ev.Seq, "journal", ev)
-			last = ev.Seq
-		}
-		writeSSE(w, view.Seq, "state", view)
-		last = max(last, view.Seq)
-		if w.Flush() != nil {
-			return
-		}
-		ping := time.NewTicker(15 * time.Second)
-		defer ping.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-ping.C:
-				fmt.Fprintf(w, ": ping\n\n")
-			case u, ok := <-updates:
-				if !ok {
-					return // dropped as too slow, or the lane stopped: the client resumes
-				}
-				if u.View == nil {
-					if u.Notice != nil {
-						writeSSE(w, -1, "notice", u.Notice) // no id: a notice is not a journal position
-					}
-					break
-				}
-				if u.View.Seq <= last {
-					continue
-				}
-				for _, ev := range u.Events {
-					writeSSE(w, ev.Seq, "journal", ev)
-				}
-				if u.Patch != nil && u.Patch.From == last {
-					writeSSE(w, u.View.Seq, "state", u.Patch) // the lines that changed, not the whole basket
-				} else {
-					writeSSE(w, u.View.Seq, "state", u.View)
-				}
-				last = u.View.Seq
-			}
-			if w.Flush() != nil {
-				return
-			}
-		}
-	})
-	return nil
-}
-
-func writeSSE(w *bufio.Writer, id int64, event string, v any) {
-	b, _ := json.Marshal(v)
-	if id >= 0 {
-		fmt.Fprintf(w, "id: %d\n", id)
-	}
-	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
-}
-
 func (s *Server) produce(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := s.handlerContext(10 * time.Second)
 	defer cancel()
 	ps, err := s.cat.Produce(ctx, 500) // an indexed query: a walk of a big catalog finds nothing in time
 	if err != nil {

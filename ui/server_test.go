@@ -9,8 +9,11 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/kiosk"
@@ -21,15 +24,38 @@ const milk = "4063658814593"
 
 type testServer struct {
 	url  string
+	addr string
 	lane *kiosk.Lane
 	srv  *Server
 	cat  *catalog.DB
+	app  *fiber.App
+	db   *store.DB
+	stop func() // shuts the server, the lane and the database down (also at cleanup)
+}
+
+// testServerOptions vary newTestServerWith.
+type testServerOptions struct {
+	dbPath string             // default: a new file in t.TempDir()
+	addr   string             // default: 127.0.0.1:0
+	seed   func(db *store.DB) // runs before the lane opens
+	noRun  bool               // do not run the lane: its commands wait until their context ends
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerWith(t, testServerOptions{})
+}
+
+func newTestServerWith(t *testing.T, o testServerOptions) *testServer {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"))
+	if o.dbPath == "" {
+		o.dbPath = filepath.Join(t.TempDir(), "kiosk.db")
+	}
+	if o.addr == "" {
+		o.addr = "127.0.0.1:0"
+	}
+	db, err := store.Open(ctx, o.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,28 +63,40 @@ func newTestServer(t *testing.T) *testServer {
 	if _, err := cat.EnsureDemo(ctx, catalog.DefaultVATRates()); err != nil {
 		t.Fatal(err)
 	}
+	if o.seed != nil {
+		o.seed(db)
+	}
 	de, _ := catalog.RCNPreset("DE")
 	lane, err := kiosk.Open(ctx, db, cat, kiosk.Config{Decode: catalog.DecodeOptions{RCN: de}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	laneCtx, stopLane := context.WithCancel(ctx)
-	go lane.Run(laneCtx)
+	run := !o.noRun
+	if run {
+		go lane.Run(laneCtx)
+	}
 	srv := New(lane, cat, Options{Demo: true})
 	app := srv.App()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	go app.Listener(ln)
-	t.Cleanup(func() {
-		srv.CloseStreams()
-		app.ShutdownWithTimeout(2 * time.Second)
-		stopLane()
-		<-lane.Done()
-		db.Close()
-	})
-	return &testServer{url: "http://" + ln.Addr().String(), lane: lane, srv: srv, cat: cat}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			srv.CloseStreams()
+			app.ShutdownWithTimeout(2 * time.Second)
+			stopLane()
+			if run {
+				<-lane.Done()
+			}
+			db.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &testServer{url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), lane: lane, srv: srv, cat: cat, app: app, db: db, stop: stop}
 }
 
 type apiError struct {
@@ -255,22 +293,93 @@ func TestPagesAndReadAPIs(t *testing.T) {
 	}
 }
 
+// peerListener makes every accepted connection report peer as its remote
+// address, as if it came from that machine.
+type peerListener struct {
+	net.Listener
+	peer net.Addr
+}
+
+func (l peerListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return peerConn{c, l.peer}, nil
+}
+
+type peerConn struct {
+	net.Conn
+	peer net.Addr
+}
+
+func (c peerConn) RemoteAddr() net.Addr { return c.peer }
+
+// TestLoopbackOnly serves the real app on a real listener whose connections
+// say they come from another machine (a LAN address, or a loopback one for the
+// control): every route refuses the LAN peer and changes nothing.
 func TestLoopbackOnly(t *testing.T) {
 	ts := newTestServer(t)
-	// Reach the same server through a non-loopback address of this machine, if any.
-	addrs, _ := net.InterfaceAddrs()
-	port := ts.url[strings.LastIndex(ts.url, ":")+1:]
-	for _, a := range addrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok || ipn.IP.IsLoopback() || ipn.IP.To4() == nil {
-			continue
+	serve := func(peer string) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
 		}
-		// The listener is bound to 127.0.0.1, so a LAN address cannot even connect.
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(ipn.IP.String(), port), time.Second)
-		if err == nil {
-			c.Close()
-			t.Fatalf("shopper listener reachable on %s", ipn.IP)
+		app := ts.srv.App()
+		go app.Listener(peerListener{ln, &net.TCPAddr{IP: net.ParseIP(peer), Port: 40000}})
+		t.Cleanup(func() { app.ShutdownWithTimeout(2 * time.Second) })
+		return "http://" + ln.Addr().String()
+	}
+	scan := `{"op":"scan","code":"` + milk + `"}`
+	for _, peer := range []string{"192.168.1.23", "10.0.0.7", "::ffff:192.168.1.23", "fe80::1", "2001:db8::1", "0.0.0.0"} {
+		url := serve(peer)
+		for _, tc := range []struct{ method, path, body string }{
+			{"GET", "/", ""},
+			{"GET", "/sim", ""},
+			{"GET", "/static/app.js", ""},
+			{"GET", "/api/lane", ""},
+			{"GET", "/api/events", ""},
+			{"GET", "/receipts/last.png", ""},
+			{"POST", "/api/commands", scan},
+			{"POST", "/api/sim/device", `{"device":"scanner","action":"scan","code":"` + milk + `"}`},
+		} {
+			t.Run(peer+" "+tc.method+" "+tc.path, func(t *testing.T) {
+				req, _ := http.NewRequest(tc.method, url+tc.path, strings.NewReader(tc.body))
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				if resp.StatusCode != http.StatusForbidden {
+					t.Fatalf("peer %s: status %d, want 403", peer, resp.StatusCode) // not read: it may be a stream
+				}
+				b, _ := io.ReadAll(resp.Body)
+				var e apiError
+				json.Unmarshal(b, &e)
+				if e.Error.Kind != "permission" || e.Error.Code != "http.403" {
+					t.Fatalf("peer %s: %d %.200s, want 403", peer, resp.StatusCode, b)
+				}
+				if seq := ts.lane.View().Seq; seq != 0 {
+					t.Fatalf("a LAN peer changed the lane (seq %d)", seq)
+				}
+			})
 		}
+	}
+	// The control: the same wrapping with a loopback peer is served.
+	for _, peer := range []string{"127.0.0.1", "127.0.0.5", "::1"} {
+		t.Run("loopback "+peer, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", serve(peer)+"/api/commands", strings.NewReader(scan))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("loopback peer %s: status %d", peer, resp.StatusCode)
+			}
+		})
 	}
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +27,9 @@ type sample struct {
 }
 
 // simSamples are labels a demo user can "scan" beside the catalog's own codes:
-// the GS1 examples of PROTOCOLS.md and typical misreads.
+// a GS1 DataBar Expanded fresh-food label — (01) a GTIN-14 with indicator 9
+// (variable measure), (3103) net kg with 3 decimals, (3922) the price with 2 —
+// and typical misreads.
 var simSamples = []sample{
 	{Label: "GS1 DataBar: 1.250 kg for 4.99 (fresh food)", Code: "]e0019001234567890831030012503922" + "00499", Kind: "databar", Value: "1.250 kg / 4.99"},
 	{Label: "Misread: bad check digit", Code: "4006381333932", Kind: "misread_check"},
@@ -38,7 +39,7 @@ var simSamples = []sample{
 }
 
 func (s *Server) simItems(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := s.handlerContext(10 * time.Second)
 	defer cancel()
 	items, err := s.listProducts(ctx, func(catalog.Product) bool { return true }, 400)
 	if err != nil {
@@ -140,7 +141,7 @@ func (s *Server) simPrint(c *fiber.Ctx) error {
 	if s.opt.Rig == nil || s.opt.Rig.Printer == nil {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "printer.none", "no printer"))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := s.handlerContext(30 * time.Second)
 	defer cancel()
 	if err := s.lane.PrintReceipt(ctx, s.opt.Rig.Printer, "", "sim"); err != nil {
 		return replyError(c, err)

@@ -19,17 +19,77 @@ import (
 	"github.com/kiosk-sco/kiosk/store"
 )
 
+const alertUsage = `Usage:
+  kiosk alert list [flags]          show the lane's open alerts
+  kiosk alert resolve [flags] ID    resolve an alert as staff
+
+"kiosk alert resolve --help" lists the outcomes of each alert type.
+`
+
+// resolveAbout documents each outcome per alert type, as the lane applies them
+// (kiosk.Lane.Resolve).
+const resolveAbout = `
+Resolve alert ID of the lane as staff member --by, with --outcome:
+
+  alert type       outcome    what the lane does
+  item_not_found   done       the item was dealt with (keyed in, or set aside): the
+                              lane leaves suspended and scanning goes on
+                   approved,  recorded as given; the same effect as done
+                   rejected
+  void_request     approved   the line is removed, or set to the quantity the
+                              shopper asked for
+                   rejected   the line stays as it is
+  cancel_request   approved   the transaction is cancelled
+                   rejected   shopping goes on
+  age_check        approved   the age-restricted items stay, and later items with the
+                              same or a lower age limit need no new check in this
+                              transaction
+                   rejected   the items above the approved age leave the basket
+  typed_label      approved   staff checked the label of a typed code with a price,
+                              weight or count: it is sold as typed, by them
+                   rejected   nothing is sold
+  help             done       the shopper was helped (approved and rejected are
+                              recorded as given)
+  scanner_fault, printer_fault, printer_warning, scale_fault
+                   done       closed by hand; the lane closes these itself
+                              ("recovered") when the device reports the fault gone,
+                              and raises a new alert when it reports the fault again
+
+void_request, cancel_request, age_check and typed_label refuse done: say approved
+or rejected.
+Through the running server's staff socket, or, when no server runs on the
+database, on the database directly.
+
+Examples:
+  kiosk alert resolve 3 --by anna --outcome approved
+  kiosk alert resolve --by anna 7
+`
+
 func alertCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if wantsHelp(args) {
+		fmt.Fprint(stdout, alertUsage)
+		return nil
+	}
 	if len(args) == 0 {
+		fmt.Fprint(stderr, alertUsage)
 		return fmt.Errorf("%w: alert list | alert resolve ID", errUsage)
 	}
-	fs := flag.NewFlagSet("alert "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	var fs *flag.FlagSet
+	var outcome, by *string
+	switch args[0] {
+	case "list":
+		fs = newFlagSet("alert list", "alert list [flags]", "Show the lane's open alerts, through the running server's staff socket or, when no server runs on the database, from the database.", stderr)
+	case "resolve":
+		fs = newFlagSet("alert resolve", "alert resolve [flags] ID", resolveAbout, stderr)
+		outcome = fs.String("outcome", "done", "approved, rejected or done: see the table above")
+		by = fs.String("by", os.Getenv("USER"), "who resolves it (1 to 64 characters)")
+	default:
+		fmt.Fprint(stderr, alertUsage)
+		return fmt.Errorf("%w: unknown alert command %q", errUsage, args[0])
+	}
 	var c commonFlags
 	c.register(fs)
-	outcome := fs.String("outcome", "done", "approved, rejected or done")
-	by := fs.String("by", os.Getenv("USER"), "who resolves it")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:], stdout); err != nil {
 		return err
 	}
 	if err := c.load(fs); err != nil {
@@ -65,8 +125,6 @@ func alertCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		}
 		view = *res.View
-	default:
-		return fmt.Errorf("%w: unknown alert command %q", errUsage, args[0])
 	}
 	fmt.Fprintf(stdout, "lane %s: %s, %d open alerts\n", view.Lane, view.State, len(view.Alerts))
 	for _, a := range view.Alerts {
@@ -82,6 +140,10 @@ func alertCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // withLane talks to the running server over its staff socket, or, when no server
 // runs on this database, opens the lane itself for one command.
 func withLane(ctx context.Context, cfg Config, method, path string, body, out any, direct func(*kiosk.Lane) (any, error)) error {
+	// Before the lock, which would create the directory and the lock file.
+	if _, err := os.Stat(cfg.DB); err != nil {
+		return fmt.Errorf("no kiosk database at %s", cfg.DB)
+	}
 	unlock, err := lockFile(cfg.DB + ".lock")
 	if errors.Is(err, errLocked) {
 		return callSocket(ctx, cfg.socketPath(), method, path, body, out)
@@ -90,9 +152,6 @@ func withLane(ctx context.Context, cfg Config, method, path string, body, out an
 		return err
 	}
 	defer unlock()
-	if _, err := os.Stat(cfg.DB); err != nil {
-		return fmt.Errorf("no kiosk database at %s", cfg.DB)
-	}
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +17,16 @@ import (
 )
 
 func catalogCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const catalogUsage = `Usage:
+  kiosk catalog import [flags] FILE.csv     validate and import a catalog, all or nothing
+  kiosk catalog export [flags] [-o FILE]    write the catalog as CSV
+`
+	if wantsHelp(args) {
+		fmt.Fprint(stdout, catalogUsage)
+		return nil
+	}
 	if len(args) == 0 {
+		fmt.Fprint(stderr, catalogUsage)
 		return fmt.Errorf("%w: catalog import FILE.csv | catalog export [-o FILE]", errUsage)
 	}
 	switch args[0] {
@@ -31,12 +39,12 @@ func catalogCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("catalog import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("catalog import", "catalog import [flags] FILE.csv",
+		"Validate every row of FILE.csv, then import it in one transaction, or report every bad row\nas FILE:LINE: column \"value\": reason and import nothing.", stderr)
 	var c commonFlags
 	c.register(fs)
 	replace := fs.Bool("replace", false, "delete products that are not in the file (default: add and update only)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -159,13 +167,15 @@ func newProgress(w io.Writer, total int64, what string, rows, logLines bool) (fu
 }
 
 func catalogExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("catalog export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("catalog export", "catalog export [flags]", "Write the catalog as CSV, in the import's format.", stderr)
 	var c commonFlags
 	c.register(fs)
 	out := fs.String("o", "", "output file (default: standard output); written atomically")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: catalog export takes no arguments (the file is -o FILE)", errUsage)
 	}
 	if err := c.load(fs); err != nil {
 		return err

@@ -61,20 +61,40 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.cfg.Lane, "lane", c.cfg.Lane, "lane number (digits)")
 }
 
-// load reads the config file, then re-applies the flags that were set explicitly.
+// load applies the configuration in order: the defaults, then the --config
+// file (a relative "db" in it is relative to the file's directory), then the
+// flags given on the command line (a relative --db is relative to the working
+// directory). It refuses a database path whose staff socket would be the
+// database itself.
 func (c *commonFlags) load(fs *flag.FlagSet) error {
-	if c.config == "" {
-		return nil
+	if c.config != "" {
+		if err := c.loadFile(fs); err != nil {
+			return err
+		}
 	}
+	if sock := c.cfg.socketPath(); filepath.Clean(sock) == filepath.Clean(c.cfg.DB) {
+		return fmt.Errorf("%w: database %s: the staff socket would be the database itself (it is the database path with .sock); name the database e.g. kiosk.db", errUsage, c.cfg.DB)
+	}
+	return nil
+}
+
+func (c *commonFlags) loadFile(fs *flag.FlagSet) error {
 	b, err := os.ReadFile(c.config)
 	if err != nil {
 		return err
 	}
 	cfg := defaultConfig()
+	cfg.DB = ""
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
 		return fmt.Errorf("%s: %w", c.config, err)
+	}
+	switch {
+	case cfg.DB == "":
+		cfg.DB = defaultConfig().DB
+	case !filepath.IsAbs(cfg.DB):
+		cfg.DB = filepath.Join(filepath.Dir(c.config), cfg.DB)
 	}
 	flagged := c.cfg
 	fs.Visit(func(f *flag.Flag) {
@@ -101,9 +121,6 @@ func (c *commonFlags) load(fs *flag.FlagSet) error {
 			cfg.Demo = flagged.Demo
 		}
 	})
-	if !filepath.IsAbs(cfg.DB) && cfg.DB != flagged.DB {
-		cfg.DB = filepath.Join(filepath.Dir(c.config), cfg.DB)
-	}
 	c.cfg = cfg
 	return nil
 }
@@ -174,5 +191,6 @@ func (c Config) location() (*time.Location, error) {
 	return loc, nil
 }
 
-// socketPath is where a running server listens for the staff command line.
+// socketPath is where a running server listens for the staff command line:
+// the database path with .sock in place of its extension.
 func (c Config) socketPath() string { return strings.TrimSuffix(c.DB, filepath.Ext(c.DB)) + ".sock" }

@@ -25,7 +25,8 @@ Usage:
   kiosk printer reprint [flags] [-txn ID]   reprint the last (or a given) basket
   kiosk version
 
-Run "kiosk COMMAND -h" for the flags of a command.
+Flags go before or after the arguments. "kiosk COMMAND --help" (or
+"kiosk help COMMAND") prints a command's flags.
 `
 
 var version = "dev"
@@ -35,9 +36,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "kiosk:", err)
-		}
+		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(exitCode(err))
 	}
 }
@@ -46,13 +45,30 @@ func main() {
 var errUsage = errors.New("usage")
 
 func exitCode(err error) int {
-	if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, errFlags):
 		return 2
 	}
 	return 1
 }
 
+// errFlags marks flags that could not be parsed; the flag package has printed
+// the error and the usage already.
+var errFlags = errors.New("bad flags")
+
+// run runs the command line args. Asking for help (--help, -h) prints the
+// usage on stdout and returns nil.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: no command", errUsage)
@@ -67,9 +83,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "printer":
 		return printerCmd(ctx, args[1:], stdout, stderr)
 	case "version":
+		if len(args) > 1 {
+			if wantsHelp(args[1:]) {
+				fmt.Fprintln(stdout, "Usage: kiosk version\n\nPrint the kiosk's version.")
+				return nil
+			}
+			return fmt.Errorf("%w: version takes no arguments", errUsage)
+		}
 		fmt.Fprintln(stdout, "kiosk", version)
 		return nil
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" { // kiosk help alert resolve
+			return dispatch(ctx, append(args[1:len(args):len(args)], "--help"), stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

@@ -20,9 +20,12 @@ import (
 	"github.com/kiosk-sco/kiosk/ui"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// serveConfig reads serve's command line: the defaults, the --config file, the
+// flags given.
+func serveConfig(args []string, stdout, stderr io.Writer) (Config, error) {
+	fs := newFlagSet("serve", "serve [flags]", `Run the lane: the shopper screen on --addr (loopback only), and the staff socket
+for "kiosk alert" and "kiosk printer" beside the database (its path with .sock).
+Settings come from the defaults, then the --config file, then the flags given.`, stderr)
 	var c commonFlags
 	c.register(fs)
 	demo := fs.Bool("demo", false, "import the demo catalog when the catalog is empty and serve /sim")
@@ -32,11 +35,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.cfg.TimeZone, "tz", c.cfg.TimeZone, "store time zone, IANA name (default: the machine's)")
 	fs.StringVar(&c.cfg.RCNPreset, "rcn", c.cfg.RCNPreset, "variable-measure barcode layouts: "+fmt.Sprint(catalog.RCNPresetNames())+" or none")
 	fs.BoolVar(&c.cfg.KeyboardWedge, "keyboard-wedge", false, "accept a keyboard-mode USB scanner on the shopper page")
-	if err := fs.Parse(args); err != nil {
-		return err
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return Config{}, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: serve takes no arguments", errUsage)
+		return Config{}, fmt.Errorf("%w: serve takes no arguments", errUsage)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "demo" {
@@ -44,9 +47,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	})
 	if err := c.load(fs); err != nil {
+		return Config{}, err
+	}
+	return c.cfg, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := serveConfig(args, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	cfg := c.cfg
 	isDemo := cfg.Demo != nil && *cfg.Demo
 	if err := requireLoopback(cfg.Addr); err != nil {
 		return err
@@ -110,14 +120,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sock := cfg.socketPath()
-	os.Remove(sock) // a stale socket of a killed server; the lock proves none runs
 	admin := srv.AdminApp()
-	aln, err := net.Listen("unix", sock)
+	aln, err := listenStaffSocket(sock) // replaces a stale socket: the lock proves no server runs
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	os.Chmod(sock, 0o600)
 	defer os.Remove(sock)
 
 	errc := make(chan error, 2)
@@ -166,7 +174,7 @@ var errLocked = errors.New("another kiosk is running on this database")
 
 // lockFile takes an exclusive lock that lives as long as the process.
 func lockFile(path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)

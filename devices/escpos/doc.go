@@ -20,8 +20,8 @@
 // paper widths), Epson TM-U220 manual pp. 54–55 and 82–83 (DLE EOT and ASB
 // bits), Epson TM-U210 reference p. 373 and NCR 7168 help (GS V 65/66 n),
 // Epson TM-T82X p. 73 (XON/XOFF), Citizen CT-S2000 p. 58 (DLE ENQ), Odoo
-// printer_driver_base.py (≤255-row raster bands, check_printer_status). See
-// PROTOCOLS.md §3 in the shared notes for the collected facts.
+// printer_driver_base.py (≤255-row raster bands, check_printer_status). The
+// facts taken from them follow.
 //
 //   - Text is sent in code page 858 (ESC t 19): CP850 with € at 0xD5. Runes the
 //     page lacks print as '?', and so do control characters, so text from the

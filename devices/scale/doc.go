@@ -14,7 +14,7 @@
 // Sources: Odoo addons/iot_drivers/iot_handlers/drivers/serial_scale_driver.py and
 // addons/hw_scale/controllers/main.py; the DIVA/Magellan 8500 service manual
 // (manualshelf.com …/magellan-8500/service-manual-english/page-51.html); Datalogic
-// KA-01089. Summarised in ../../../shared/PROTOCOLS.md §2 and §5.
+// KA-01089.
 //
 //   - Line: 9600 baud, 7 data bits, even parity, 1 stop bit (SASI.SerialConfig).
 //     Commands are one upper-case ASCII byte with no terminator.

@@ -12,7 +12,8 @@
 // Datalogic's RS-232 default is no header and a CR LF terminator (QuickScan Mobile
 // manual). Neither serial library we may use does hardware flow control, so the
 // scanner must be set to "standard RS-232, no handshake". Zebra's packetised SSI
-// mode needs RTS/CTS or a wake-up command and is not supported.
+// mode needs RTS/CTS or a wake-up command and is not supported. tarm/serial, the
+// port library, sets no flow control and no modem lines.
 //
 // With an AIM / ISO 15424 symbology identifier enabled as prefix, each line starts
 // with "]" + code letter + modifier, e.g. "]E0" EAN-13/UPC-A, "]E4" EAN-8,

@@ -166,14 +166,18 @@
   // it (a refused device scan, a new produce-scale weight),
   // onStatus("online"|"offline"), onReconnect() — called once each time the
   // stream comes back after an error (the browser resumes with Last-Event-ID;
-  // the caller re-reads the lane to be sure).
+  // the caller re-reads the lane to be sure), onReset(view) — the lane's history
+  // is not the one the page followed (its database was replaced or restored,
+  // and its sequence numbers are lower than the page's): forget what is shown
+  // and start over from view. Without onReset the page reloads itself.
   function connectEvents(handlers) {
     const h = handlers || {};
     let es = null;
     let failed = false;
     let retryMs = 1000;
+    let lastId = ""; // the last event id seen: a stream we reopen ourselves resumes there
     function open() {
-      es = new EventSource("/api/events");
+      es = new EventSource(lastId ? "/api/events?lastEventId=" + encodeURIComponent(lastId) : "/api/events");
       es.addEventListener("open", () => {
         retryMs = 1000;
         if (h.onStatus) h.onStatus("online");
@@ -193,12 +197,23 @@
         }
       });
       es.addEventListener("state", (ev) => {
+        if (ev.lastEventId) lastId = ev.lastEventId;
         const v = parseData(ev.data);
         if (v && typeof v === "object" && h.onState) h.onState(v);
       });
       es.addEventListener("journal", (ev) => {
+        if (ev.lastEventId) lastId = ev.lastEventId;
         const j = parseData(ev.data);
         if (j && typeof j === "object" && h.onJournal) h.onJournal(j);
+      });
+      es.addEventListener("reset", (ev) => {
+        if (ev.lastEventId) lastId = ev.lastEventId;
+        const v = parseData(ev.data);
+        if (!h.onReset) {
+          location.reload();
+        } else if (v && typeof v === "object") {
+          h.onReset(v);
+        }
       });
       es.addEventListener("notice", (ev) => {
         const n = parseData(ev.data);
@@ -325,6 +340,14 @@
 
     function refreshLane() {
       getJSON("/api/lane").then(acceptView, () => { /* the stream or the next try will bring it */ });
+    }
+
+    // resetView starts over from v: the lane's sequence numbers began again
+    // (a replaced database), so what the page shows belongs to another history.
+    function resetView(v) {
+      shownSeq = -1;
+      el.journalList.replaceChildren();
+      acceptView(v);
     }
 
     function lines() {
@@ -1078,7 +1101,8 @@
         setConn(s);
         if (s === "online" && shownSeq < 0) refreshLane();
       },
-      onReconnect: refreshLane
+      onReconnect: refreshLane,
+      onReset: resetView
     });
     refreshLane();
     loadConfig().then((c) => {
