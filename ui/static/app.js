@@ -346,6 +346,7 @@
     // (a replaced database), so what the page shows belongs to another history.
     function resetView(v) {
       shownSeq = -1;
+      view = null; // nextView would skip a view older than the one shown
       el.journalList.replaceChildren();
       acceptView(v);
     }
