@@ -107,7 +107,6 @@ func TestCode128Content(t *testing.T) {
 	}
 }
 
-
 func TestMarks(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
