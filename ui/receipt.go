@@ -8,7 +8,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/kiosk-sco/kiosk/devices/escpos/printersim"
+	"github.com/kiosk-sco/kiosk/devices/escpos"
+	"github.com/kiosk-sco/kiosk/devices/escpos/paper"
 )
 
 // receiptPNG shows a transaction's receipt as the printer would print it: the
@@ -32,12 +33,12 @@ func (s *Server) receiptPNG(c *fiber.Ctx) error {
 		return replyError(c, err)
 	}
 	width := s.lane.Config().Receipt.WidthMM
-	pages := printersim.Render(width, r.Render(width, false))
+	pages := paper.Render(escpos.DotsFor(width), r.Render(width, false))
 	if len(pages) == 0 {
 		return c.Status(fiber.StatusInternalServerError).JSON(errorBody("internal", "receipt.render", "nothing rendered"))
 	}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, pages[0]); err != nil {
+	if err := png.Encode(&buf, pages[0].Image); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "image/png")

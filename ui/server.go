@@ -93,6 +93,7 @@ func (s *Server) App() *fiber.App {
 		app.Get("/api/sim/receipt.png", s.simReceipt)
 		app.Post("/api/sim/print", s.simPrint)
 	}
+	app.Get("/i18n/strings.js", s.stringsJS)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: 300}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true, "seq": s.lane.View().Seq}) })
 	app.Get("/api/config", s.config)
