@@ -52,7 +52,7 @@ func TestT(t *testing.T) {
 	}{
 		{"de", "totals.total", nil, "Summe"},
 		{"es", "header.lane", []string{"lane", "0001-01"}, "Caja 0001-01"},
-		{"fr", "totals.total", nil, "Total"},     // unknown language: English
+		{"fr", "totals.total", nil, "Total"},      // unknown language: English
 		{"de", "no.such.key", nil, "no.such.key"}, // unknown key: the key
 		{"en", "header.lane", []string{"lane"}, "Lane {lane}"},
 	} {
