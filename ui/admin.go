@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
 // AdminApp is the staff control API for the kiosk's own command line. Serve it on
@@ -46,10 +44,7 @@ func (s *Server) AdminApp() *fiber.App {
 				return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", err.Error()))
 			}
 		}
-		var printer kiosk.Printer
-		if s.opt.Rig != nil && s.opt.Rig.Printer != nil {
-			printer = s.opt.Rig.Printer
-		}
+		printer := s.opt.Printer
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		var err error

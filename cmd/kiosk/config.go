@@ -32,8 +32,8 @@ type Config struct {
 	RCN           []catalog.RCNLayout `json:"rcnLayouts"` // custom layouts, replace the preset
 	KeyboardWedge bool                `json:"keyboardWedge"`
 	Demo          *bool               `json:"demo"`
-	// Devices are the lane's serial devices; without this section the kiosk
-	// runs every device on a simulator.
+	// Devices are the lane's serial devices. Without this section serve
+	// refuses to start, unless --demo runs them on simulators.
 	Devices *rig.Config         `json:"devices"`
 	Receipt kiosk.ReceiptConfig `json:"receipt"`
 }
@@ -64,6 +64,9 @@ func (c *commonFlags) load(fs *flag.FlagSet) error {
 	b, err := os.ReadFile(c.config)
 	if err != nil {
 		return err
+	}
+	if err := refuseRetired(b); err != nil {
+		return fmt.Errorf("%s: %w", c.config, err)
 	}
 	cfg := defaultConfig()
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -100,6 +103,20 @@ func (c *commonFlags) load(fs *flag.FlagSet) error {
 		cfg.DB = filepath.Join(filepath.Dir(c.config), cfg.DB)
 	}
 	c.cfg = cfg
+	return nil
+}
+
+// refuseRetired names the settings that moved, rather than letting them
+// fail as unknown fields or, worse, be read.
+func refuseRetired(b []byte) error {
+	var old struct {
+		Receipt struct {
+			WidthMM json.RawMessage `json:"widthMm"`
+		} `json:"receipt"`
+	}
+	if json.Unmarshal(b, &old) == nil && old.Receipt.WidthMM != nil {
+		return fmt.Errorf(`receipt.widthMm is no longer read: the paper width is the printer's one setting, devices.printer.widthMm (58 or 80); remove it from "receipt"`)
+	}
 	return nil
 }
 
@@ -150,7 +167,13 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 	if err != nil {
 		return kiosk.Config{}, err
 	}
-	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: c.Receipt,
+	var devs rig.Config
+	if c.Devices != nil {
+		devs = *c.Devices
+	}
+	rc := c.Receipt
+	rc.WidthMM = devs.PrinterWidthMM() // the demo's simulated printer is 80 mm, the default
+	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: rc,
 		Location: loc}, nil
 }
 

@@ -1,0 +1,85 @@
+//go:build sim
+
+package main
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/ui"
+)
+
+// TestPrinterRefusalSaysWhy opens the simulated printer's cover and asks for a
+// test page and a reprint, through the real driver on a pseudo-terminal: the
+// lane's own call and kiosk printer over the staff socket both name the cause.
+func TestPrinterRefusalSaysWhy(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "kiosk.db")
+	lane, r, sims := laneWithDevicesAt(t, dbPath)
+	ctx := context.Background()
+	res, err := lane.Do(ctx, kiosk.Command{Op: kiosk.OpScan, Code: "4063658814593"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := res.View.Txn.ID
+
+	// The staff socket of a running server: it holds the lock, serves the admin app.
+	unlock, err := lockFile(dbPath + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	srv := ui.New(lane, nil, ui.Options{Printer: r.Printer})
+	admin := srv.AdminApp()
+	ln, err := net.Listen("unix", Config{DB: dbPath}.socketPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go admin.Listener(ln)
+	defer admin.ShutdownWithTimeout(2 * time.Second)
+
+	sims.Printer.CoverOpen(true)
+	waitFor(t, "cover open alert", 3*time.Second, func() bool { return deviceAlert(lane.View(), devices.RolePrinter, devices.FaultCoverOpen) })
+	for _, tc := range []struct {
+		name   string
+		direct func() error
+		cli    []string
+		want   string
+	}{
+		{"test page", func() error { return lane.PrintTestPage(ctx, r.Printer, "anna") },
+			[]string{"printer", "test", "--db", dbPath, "--by", "anna"},
+			"printer.cover_open: test page not printed: the printer cover is open"},
+		{"reprint", func() error { return lane.PrintReceipt(ctx, r.Printer, txn, "anna") },
+			[]string{"printer", "reprint", "--db", dbPath, "--by", "anna", "--txn", txn},
+			"printer.cover_open: receipt " + txn + " not printed: the printer cover is open"},
+	} {
+		t.Run(tc.name+" direct", func(t *testing.T) {
+			if err := tc.direct(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v, want %q", err, tc.want)
+			}
+		})
+		t.Run(tc.name+" over the staff socket", func(t *testing.T) {
+			out, _, err := runCLI(t, tc.cli...)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("%v (stdout %q), want %q", err, out, tc.want)
+			}
+		})
+	}
+	if n := len(sims.Printer.Receipts()); n != 0 {
+		t.Fatalf("%d receipts printed with the cover open", n)
+	}
+	sims.Printer.CoverOpen(false)
+	waitFor(t, "cover closed", 3*time.Second, func() bool { return !deviceAlert(lane.View(), devices.RolePrinter, devices.FaultCoverOpen) })
+	if out, _, err := runCLI(t, "printer", "test", "--db", dbPath, "--by", "anna"); err != nil || !strings.Contains(out, "test page printed") {
+		t.Fatalf("test page with the cover closed: %v %q", err, out)
+	}
+	waitFor(t, "test page cut", 5*time.Second, func() bool { return len(sims.Printer.Receipts()) == 1 })
+	if text := sims.Printer.Texts()[0]; !strings.Contains(text, "Lane 0001-01") || !strings.Contains(text, "TEST PAGE") {
+		t.Fatalf("test page:\n%s", text)
+	}
+}
