@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"path/filepath"
 	"strings"
@@ -81,5 +82,42 @@ func TestPrinterRefusalSaysWhy(t *testing.T) {
 	waitFor(t, "test page cut", 5*time.Second, func() bool { return len(sims.Printer.Receipts()) == 1 })
 	if text := sims.Printer.Texts()[0]; !strings.Contains(text, "Lane 0001-01") || !strings.Contains(text, "TEST PAGE") {
 		t.Fatalf("test page:\n%s", text)
+	}
+}
+
+// TestSimControl is /sim's way to the simulators: strict JSON, "no such
+// device" told apart from a bad action, the printer's last receipt.
+func TestSimControl(t *testing.T) {
+	lane, r, sims := laneWithDevices(t)
+	c := simControl{sims}
+	for _, tc := range []struct {
+		body   string
+		noSuch bool
+	}{
+		{`{"device":"drawer","do":"open"}`, true},
+		{`{"device":"printer","do":"explode"}`, false},
+		{`{"device":"scanner","do":"scan","data":"1","extra":1}`, false},
+		{`not json`, false},
+	} {
+		t.Run(tc.body, func(t *testing.T) {
+			err := c.Apply([]byte(tc.body))
+			if err == nil || errors.Is(err, ui.ErrNoSimDevice) != tc.noSuch {
+				t.Fatalf("%v", err)
+			}
+		})
+	}
+	if _, err := c.LastReceiptPNG(); err == nil {
+		t.Fatal("a receipt before anything was printed")
+	}
+	if err := c.Apply([]byte(`{"device":"scanner","do":"scan","data":"]E04063658814593"}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "scanned line", 3*time.Second, func() bool { return len(lane.View().Lines) == 1 })
+	if err := lane.PrintReceipt(context.Background(), r.Printer, "", "test"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "receipt cut", 3*time.Second, func() bool { return len(sims.Printer.Receipts()) == 1 })
+	if png, err := c.LastReceiptPNG(); err != nil || !strings.HasPrefix(string(png), "\x89PNG") {
+		t.Fatalf("last receipt: %v", err)
 	}
 }
