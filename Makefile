@@ -3,23 +3,26 @@ GO        ?= go
 DB        ?= ./data/kiosk.db
 BENCH_ROWS ?= 1000000
 export CGO_ENABLED ?= 0
+# The demo and the tests link the device simulators (and creack/pty); the
+# binary make build makes for a store does not.
+SIM       := -tags sim
 
 .PHONY: help run build test race bench bench-quick check vet fmt staticcheck fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## start the kiosk on the demo catalog and print the URLs
-	$(GO) run ./cmd/kiosk serve --demo --db $(DB)
+run: ## start the kiosk on simulated devices and the demo catalog and print the URLs
+	$(GO) run $(SIM) ./cmd/kiosk serve --demo --db $(DB)
 
-build: ## build bin/kiosk
+build: ## build bin/kiosk for a store: no simulators (serve needs a devices section)
 	$(GO) build -o bin/kiosk ./cmd/kiosk
 
 test: ## run every test (crash test and headless-Chromium test included)
-	$(GO) test -count=1 ./...
+	$(GO) test $(SIM) -count=1 ./...
 
 race: ## run the tests of the packages with goroutines under the race detector
-	CGO_ENABLED=1 $(GO) test -count=1 -race ./kiosk/... ./ui/... ./store/... ./devices/... ./catalog/...
+	CGO_ENABLED=1 $(GO) test $(SIM) -count=1 -race ./kiosk/... ./ui/... ./store/... ./devices/... ./catalog/...
 
 bench: ## run the benchmarks with their baselines and print medians and ratios (1M products, ~10 min)
 	@# One go test process per pass (BENCH_COUNT, default 3): each figure runs right
@@ -33,24 +36,25 @@ bench: ## run the benchmarks with their baselines and print medians and ratios (
 	@$(GO) run ./bench/report < bench.out
 
 bench-quick: ## compile and run every benchmark once on small data (CI)
-	KIOSK_BENCH_ROWS=20000 KIOSK_BENCH_OPS=50 KIOSK_UNPLUG_FOR=2s $(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./... -timeout 10m
+	KIOSK_BENCH_ROWS=20000 KIOSK_BENCH_OPS=50 KIOSK_UNPLUG_FOR=2s $(GO) test $(SIM) -run='^$$' -bench=. -benchtime=1x -count=1 ./... -timeout 10m
 
-vet: ## go vet
+vet: ## go vet, of the production and the simulator build
 	$(GO) vet ./...
+	$(GO) vet $(SIM) ./...
 
 fmt: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 staticcheck: ## staticcheck (go tool)
-	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck $(SIM) ./...
 
 check: vet fmt staticcheck race ## vet, gofmt, staticcheck, race tests and a clean tree
 	@git diff --exit-code --stat || (echo "the tree changed during the checks" && exit 1)
 
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test $$pkg -run='^$$' -fuzz="^$$f$$" -fuzztime=$${FUZZTIME:-20s} || exit 1; \
+	  for f in $$($(GO) test $(SIM) -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test $(SIM) $$pkg -run='^$$' -fuzz="^$$f$$" -fuzztime=$${FUZZTIME:-20s} || exit 1; \
 	  done; done
 
 clean: ## remove build output and the local database

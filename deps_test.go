@@ -1,6 +1,7 @@
 package kiosk_test
 
 import (
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -137,5 +138,58 @@ func TestBanned(t *testing.T) {
 				t.Fatalf("banned(%q, %q) = %v", tc.dep, tc.bad, got)
 			}
 		})
+	}
+}
+
+// TestDefaultBinaryLinksNoSimulator: the kiosk a store runs (go build, no
+// tags) links no device simulator and no pseudo-terminal library. Why: a
+// simulator answers like a scanner, scale or printer, so a production kiosk
+// that could start one by mistake would sell against fake devices; the demo
+// and the tests get them with -tags sim. The tagged build must have them, or
+// this rule could not fail.
+func TestDefaultBinaryLinksNoSimulator(t *testing.T) {
+	simulator := func(dep string) bool {
+		return strings.HasPrefix(dep, mod+"devices/") && strings.HasSuffix(dep, "sim") ||
+			dep == mod+"devices/simport" || strings.HasPrefix(dep, "github.com/creack/pty")
+	}
+	for _, tc := range []struct {
+		tags string
+		want bool
+	}{{"", false}, {"sim", true}} {
+		t.Run("tags="+tc.tags, func(t *testing.T) {
+			cmd := exec.Command("go", "list", "-deps", "-test=false", "-tags="+tc.tags, "./cmd/kiosk")
+			cmd.Env = append(os.Environ(), "GOFLAGS=")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, out)
+			}
+			var found []string
+			for _, dep := range strings.Fields(string(out)) {
+				if simulator(dep) {
+					found = append(found, dep)
+				}
+			}
+			if tc.want && len(found) < 5 { // scanner, scale, printer, rig simulators and simport
+				t.Errorf("the demo build links only %v", found)
+			}
+			if !tc.want && len(found) > 0 {
+				t.Errorf("the production binary links %v", found)
+			}
+		})
+	}
+}
+
+// TestTranslationsImportNothingOfOurs: package i18n holds the words of the
+// screen and the receipt. Why: every layer from kiosk/receipt up reads it, so
+// it must sit below all of them.
+func TestTranslationsImportNothingOfOurs(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-test=false", "./i18n").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/kiosk-sco/kiosk/") && dep != "github.com/kiosk-sco/kiosk/i18n" {
+			t.Errorf("i18n imports %s", dep)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/devices/escpos"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
+	"github.com/kiosk-sco/kiosk/kiosk/receipt"
 )
 
 // Printer prints ESC/POS jobs; *escpos.Driver is one.
@@ -22,13 +23,24 @@ type Printer interface {
 	Status() devices.Status
 }
 
-// ReceiptConfig is what a receipt says besides the basket.
+// ReceiptConfig is what a receipt says besides the basket, and the paper it
+// is printed on.
 type ReceiptConfig struct {
-	Header  []string `json:"header"` // store name, address, VAT id
-	Footer  []string `json:"footer"`
-	URL     string   `json:"url"`     // QR code target; "{txn}" is replaced by the transaction id
-	WidthMM int      `json:"widthMm"` // 58 or 80
-	Native  bool     `json:"native"`  // let the printer draw barcodes (GS k / GS ( k) instead of rasters
+	Header []string `json:"header"` // store name, address, VAT id
+	Footer []string `json:"footer"`
+	// URL is the e-receipt a QR code on the receipt points to; "{txn}" is
+	// replaced by the transaction id. Empty: no QR code.
+	URL    string `json:"url"`
+	Native bool   `json:"native"` // let the printer draw barcodes (GS k / GS ( k) instead of rasters
+	// WidthMM is the paper's width, 58 or 80 (default): the printer's own
+	// setting (devices.printer.widthMm), copied here by whoever wires the
+	// printer, never configured twice.
+	WidthMM int `json:"-"`
+}
+
+// Paper is the paper receipts are laid out for.
+func (c ReceiptConfig) Paper() receipt.Paper {
+	return receipt.Paper{WidthMM: c.WidthMM, Native: c.Native}
 }
 
 // LastTxnID returns the open transaction, or else the one that ended last.
@@ -42,13 +54,14 @@ func (l *Lane) LastTxnID(ctx context.Context) (string, error) {
 	return id, err
 }
 
-// Receipt builds the receipt of a transaction from what is committed.
-func (l *Lane) Receipt(ctx context.Context, txnID string) (escpos.Receipt, error) {
-	r := escpos.Receipt{TxnID: txnID, Currency: l.cfg.Currency, Store: l.cfg.Receipt.Header, Footer: l.cfg.Receipt.Footer}
-	var started, lang string
-	var ended sql.NullString
-	err := l.db.R.QueryRowContext(ctx, `SELECT started_at, ended_at, lang FROM transactions WHERE id = ? AND lane_id = ?`, txnID, l.id).
-		Scan(&started, &ended, &lang)
+// Receipt builds the receipt of a transaction from what is committed: its
+// lines, totals and VAT, its language and currency, and how it ended.
+func (l *Lane) Receipt(ctx context.Context, txnID string) (receipt.Receipt, error) {
+	r := receipt.Receipt{TxnID: txnID, Header: l.cfg.Receipt.Header, Footer: l.cfg.Receipt.Footer}
+	var started string
+	var ended, reason sql.NullString
+	err := l.db.R.QueryRowContext(ctx, `SELECT started_at, ended_at, end_reason, lang, currency FROM transactions WHERE id = ? AND lane_id = ?`, txnID, l.id).
+		Scan(&started, &ended, &reason, &r.Lang, &r.Currency)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, errorf(KindNotFound, "txn.not_found", "no transaction %s on lane %s", txnID, l.id)
 	}
@@ -56,8 +69,10 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (escpos.Receipt, error
 		return r, err
 	}
 	r.Time = parseStamp(started).In(l.cfg.Location)
+	r.Status = receipt.Open
 	if ended.Valid {
 		r.Time = parseStamp(ended.String).In(l.cfg.Location)
+		r.Status = receiptStatus(reason.String)
 	}
 	lines, err := l.loadLines(ctx, l.db.R, txnID)
 	if err != nil {
@@ -75,8 +90,8 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (escpos.Receipt, error
 		if ln.voided {
 			continue
 		}
-		rl := escpos.ReceiptLine{Name: ln.names.In(catalog.Lang(lang)), UnitPrice: ln.unit.StringFixed(pricing.MinorDigits),
-			Amount: ln.amount.StringFixed(pricing.MinorDigits), VATLetter: letters[vatKey(ln.vatClass, ln.vatRate)]}
+		rl := receipt.Line{Name: ln.names.In(catalog.Lang(r.Lang)), UnitPrice: ln.unit, Amount: ln.amount,
+			VATLetter: letters[vatKey(ln.vatClass, ln.vatRate)]}
 		if ln.weightG > 0 { // weighed, or a weight label: weight × price per kg
 			rl.WeightG = ln.weightG
 		} else {
@@ -84,33 +99,28 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (escpos.Receipt, error
 		}
 		r.Lines = append(r.Lines, rl)
 	}
-	r.Total = priced.Total.StringFixed(pricing.MinorDigits)
+	r.Total = priced.Total
 	for _, g := range priced.VAT {
-		r.VAT = append(r.VAT, escpos.VATRow{Letter: letters[vatKey(g.Class, g.Rate)], Rate: g.Rate.String() + "%",
-			Net: g.Net.StringFixed(2), Tax: g.Tax.StringFixed(2), Gross: g.Gross.StringFixed(2)})
-	}
-	words := receiptWords[catalog.Lang(lang)]
-	if words.notPaid == "" {
-		words = receiptWords[catalog.English]
-	}
-	r.Labels = words.Labels
-	if !ended.Valid {
-		r.Payment = []string{words.notPaid}
+		r.VAT = append(r.VAT, receipt.VAT{Letter: letters[vatKey(g.Class, g.Rate)], Rate: g.Rate, Net: g.Net, Tax: g.Tax, Gross: g.Gross})
 	}
 	if u := l.cfg.Receipt.URL; u != "" {
-		r.QRURL = strings.ReplaceAll(u, "{txn}", txnID)
+		r.URL = strings.ReplaceAll(u, "{txn}", txnID)
 	}
 	return r, nil
 }
 
-// receiptWords are a receipt's fixed words in the transaction's language.
-var receiptWords = map[catalog.Lang]struct {
-	escpos.Labels
-	notPaid string
-}{
-	catalog.English: {escpos.Labels{Total: "TOTAL", VAT: "VAT", Net: "Net", Tax: "Tax", Gross: "Gross"}, "NOT PAID - basket copy"},
-	catalog.German:  {escpos.Labels{Total: "SUMME", VAT: "MwSt", Net: "Netto", Tax: "Steuer", Gross: "Brutto"}, "NICHT BEZAHLT - Kopie des Warenkorbs"},
-	catalog.Spanish: {escpos.Labels{Total: "TOTAL", VAT: "IVA", Net: "Base", Tax: "Cuota", Gross: "Total"}, "NO PAGADO - copia de la cesta"},
+// receiptStatus is what an ended transaction's end_reason means on paper.
+// Only a sale ended with its payment approved ("paid", the reason a payment
+// will record) prints unmarked; "cancelled" prints CANCELLED, anything else
+// NOT PAID.
+func receiptStatus(reason string) receipt.Status {
+	switch reason {
+	case "paid":
+		return receipt.Paid
+	case "cancelled":
+		return receipt.Cancelled
+	}
+	return receipt.NotPaid
 }
 
 func vatKey(class string, rate decimal.Decimal) string { return class + "|" + rate.String() }
@@ -128,7 +138,7 @@ func vatLetters(groups []pricing.VATLine) map[string]string {
 }
 
 // PrintReceipt prints the receipt of txnID ("" = the last basket) on p and
-// journals that it did.
+// journals that it did. A refusal says why in words (printer.cover_open: …).
 func (l *Lane) PrintReceipt(ctx context.Context, p Printer, txnID, by string) error {
 	if p == nil {
 		return errorf(KindState, "printer.none", "this lane has no receipt printer")
@@ -143,30 +153,59 @@ func (l *Lane) PrintReceipt(ctx context.Context, p Printer, txnID, by string) er
 	if err != nil {
 		return err
 	}
-	if err := p.Print(ctx, r.Render(l.cfg.Receipt.WidthMM, l.cfg.Receipt.Native)); err != nil {
-		return &Error{Kind: KindState, Code: "printer.refused", Detail: fmt.Sprintf("receipt %s not printed", txnID), Err: err}
+	job, err := receipt.Lay(r, l.cfg.Receipt.Paper()).ESCPOS()
+	if err != nil {
+		return err
 	}
-	_, err = l.do(ctx, Command{Op: opReceipt, note: map[string]any{"txn": txnID, "by": by, "lines": len(r.Lines), "total": r.Total}})
+	if err := p.Print(ctx, job); err != nil {
+		return printRefused(err, fmt.Sprintf("receipt %s not printed", txnID))
+	}
+	_, err = l.do(ctx, Command{Op: opReceipt, note: map[string]any{"txn": txnID, "by": by, "lines": len(r.Lines),
+		"total": r.Total.StringFixed(pricing.MinorDigits), "status": string(r.Status)}})
 	return err
 }
 
-// PrintTestPage prints a page that shows staff the printer works: the code page
-// (umlauts, €, ñ), sizes, a Code 128 and a QR code, and the cut.
+// PrintTestPage prints a page that shows staff the printer works (see
+// receipt.TestPage) and journals that it did.
 func (l *Lane) PrintTestPage(ctx context.Context, p Printer, by string) error {
 	if p == nil {
 		return errorf(KindState, "printer.none", "this lane has no receipt printer")
 	}
-	dots := escpos.DotsFor(l.cfg.Receipt.WidthMM)
-	b := escpos.NewBuilder(dots).Init().CodePage().Align(escpos.AlignCenter).DoubleSize(true).Line("TEST PAGE").DoubleSize(false).
-		Line("lane "+l.id).Line(l.cfg.Now().In(l.cfg.Location).Format("2006-01-02 15:04:05")).Feed(1).
-		Line("äöü ÄÖÜ ß € · ñ Ñ ¿ ¡ é è").Bold(true).Line("bold").Bold(false).Feed(1).
-		Code128Raster("0123456789", 2).Feed(1).QRRaster("kiosk test page "+l.id, 4).Feed(3).Cut(true)
-	if err := b.Err(); err != nil {
+	job, err := receipt.TestPage(l.id, l.cfg.Lang, l.cfg.Now().In(l.cfg.Location), l.cfg.Receipt.Paper()).ESCPOS()
+	if err != nil {
 		return err
 	}
-	if err := p.Print(ctx, b.Bytes()); err != nil {
-		return &Error{Kind: KindState, Code: "printer.refused", Detail: "test page not printed", Err: err}
+	if err := p.Print(ctx, job); err != nil {
+		return printRefused(err, "test page not printed")
 	}
-	_, err := l.do(ctx, Command{Op: opReceipt, note: map[string]any{"testPage": true, "by": by}})
+	_, err = l.do(ctx, Command{Op: opReceipt, note: map[string]any{"testPage": true, "by": by}})
 	return err
+}
+
+// printRefused turns a printer's refusal into an error that names its cause
+// in its code and in words, e.g. "printer.cover_open: test page not printed:
+// the printer cover is open".
+func printRefused(err error, what string) *Error {
+	code, why := "printer.refused", err.Error()
+	for _, c := range []struct {
+		err       error
+		code, why string
+	}{
+		{escpos.ErrCoverOpen, "printer.cover_open", "the printer cover is open"},
+		{escpos.ErrPaperEnd, "printer.paper_end", "the printer is out of paper"},
+		{escpos.ErrOffline, "printer.offline", "the printer is offline"},
+		{escpos.ErrFault, "printer.fault", "the printer reports an error (a cutter jam or a mechanical fault)"},
+		{escpos.ErrNotConnected, "printer.not_connected", "the printer is not connected (unplugged or switched off)"},
+		{escpos.ErrBusy, "printer.busy", "the printer is busy with another job"},
+	} {
+		if errors.Is(err, c.err) {
+			code, why = c.code, c.why
+			break
+		}
+	}
+	var pe *escpos.PrintError
+	if errors.As(err, &pe) && pe.Reprint {
+		why += "; part of it may have printed: tear it off and print again"
+	}
+	return &Error{Kind: KindState, Code: code, Detail: what + ": " + why, Err: err}
 }

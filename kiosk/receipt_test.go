@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/devices/escpos"
+	"github.com/kiosk-sco/kiosk/kiosk/receipt"
 )
 
 type fakePrinter struct {
@@ -37,20 +40,24 @@ func TestReceiptOfTheBasket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.TxnID != id || r.Total != "6.16" || len(r.Lines) != 3 {
+	if r.TxnID != id || r.Total.String() != "6.16" || len(r.Lines) != 3 || r.Currency != "EUR" {
 		t.Fatalf("receipt %+v", r)
 	}
-	if l := r.Lines[0]; l.Name != "Frische Vollmilch 3,5 % 1 l" || l.Qty != 2 || l.Amount != "2.38" || l.VATLetter != "B" {
+	if l := r.Lines[0]; l.Name != "Frische Vollmilch 3,5 % 1 l" || l.Qty != 2 || l.Amount.String() != "2.38" || l.VATLetter != "B" {
 		t.Fatalf("line 1 %+v", l)
 	}
-	if l := r.Lines[2]; l.WeightG != 1234 || l.UnitPrice != "1.69" || l.Amount != "2.09" {
+	if l := r.Lines[2]; l.WeightG != 1234 || l.UnitPrice.String() != "1.69" || l.Amount.String() != "2.09" {
 		t.Fatalf("weighed line %+v", l)
 	}
-	if len(r.VAT) != 2 || r.VAT[0].Letter != "A" || r.VAT[0].Rate != "19%" || r.Lines[1].VATLetter != "A" {
+	if len(r.VAT) != 2 || r.VAT[0].Letter != "A" || r.VAT[0].Rate.String() != "19" || r.Lines[1].VATLetter != "A" {
 		t.Fatalf("VAT %+v", r.VAT)
 	}
-	if len(r.Payment) != 1 || r.Payment[0] != "NICHT BEZAHLT - Kopie des Warenkorbs" || r.Labels.Total != "SUMME" {
-		t.Fatalf("an open basket's receipt must say it is not paid, in German: %q %+v", r.Payment, r.Labels)
+	if r.Status != receipt.Open || r.Lang != "de" {
+		t.Fatalf("an open basket's receipt must say it is not paid, in German: %q %q", r.Status, r.Lang)
+	}
+	if text := receipt.Lay(r, tl.Config().Receipt.Paper()).Text(); !strings.Contains(text, "N I C H T   B E Z A H L T") ||
+		!strings.Contains(text, "S U M M E") || !strings.Contains(text, "6 , 1 6   €") {
+		t.Fatalf("German receipt:\n%s", text)
 	}
 
 	p := &fakePrinter{status: devices.Status{Connected: true}}
@@ -66,16 +73,80 @@ func TestReceiptOfTheBasket(t *testing.T) {
 		t.Fatalf("events %+v", evs)
 	}
 
-	// A refused job records nothing.
-	p.err = errors.New("cover open")
+	// A refused job records nothing and says why.
+	p.err = &escpos.PrintError{Err: escpos.ErrCoverOpen}
 	seq = tl.View().Seq
-	if err := tl.PrintReceipt(context.Background(), p, id, "anna"); KindOf(err) != KindState {
-		t.Fatalf("err %v", err)
+	err = tl.PrintReceipt(context.Background(), p, id, "anna")
+	var ke *Error
+	if !errors.As(err, &ke) || ke.Kind != KindState || ke.Code != "printer.cover_open" || ke.Detail != "receipt "+id+" not printed: the printer cover is open" {
+		t.Fatalf("err %#v", err)
 	}
 	if tl.View().Seq != seq {
 		t.Fatal("a failed print was journaled")
 	}
 	if _, err := tl.Receipt(context.Background(), "nope"); KindOf(err) != KindNotFound {
 		t.Fatalf("unknown txn: %v", err)
+	}
+}
+
+// TestPrintRefusalsSayWhy maps each of the driver's refusals to a code and
+// words staff can act on, for the test page and for a reprint.
+func TestPrintRefusalsSayWhy(t *testing.T) {
+	tl := newTestLane(t)
+	tl.scan(milk)
+	id := tl.View().Txn.ID
+	for _, tc := range []struct {
+		err  error
+		code string
+		why  string
+	}{
+		{&escpos.PrintError{Err: escpos.ErrCoverOpen}, "printer.cover_open", "the printer cover is open"},
+		{&escpos.PrintError{Err: escpos.ErrPaperEnd}, "printer.paper_end", "the printer is out of paper"},
+		{&escpos.PrintError{Err: escpos.ErrOffline}, "printer.offline", "the printer is offline"},
+		{&escpos.PrintError{Err: escpos.ErrFault}, "printer.fault", "the printer reports an error (a cutter jam or a mechanical fault)"},
+		{&escpos.PrintError{Err: escpos.ErrNotConnected}, "printer.not_connected", "the printer is not connected (unplugged or switched off)"},
+		{&escpos.PrintError{Err: escpos.ErrBusy, Cause: context.DeadlineExceeded}, "printer.busy", "the printer is busy with another job"},
+		{&escpos.PrintError{Err: escpos.ErrOffline, Reprint: true}, "printer.offline", "the printer is offline; part of it may have printed: tear it off and print again"},
+		{errors.New("strange"), "printer.refused", "strange"},
+	} {
+		t.Run(tc.code+" "+tc.err.Error(), func(t *testing.T) {
+			p := &fakePrinter{err: tc.err}
+			for what, print := range map[string]func() error{
+				"test page not printed":          func() error { return tl.PrintTestPage(context.Background(), p, "anna") },
+				"receipt " + id + " not printed": func() error { return tl.PrintReceipt(context.Background(), p, id, "anna") },
+			} {
+				want := "kiosk: " + tc.code + ": " + what + ": " + tc.why
+				if err := print(); err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, tc.err) {
+					t.Errorf("%v, want %q…", err, want)
+				}
+			}
+		})
+	}
+}
+
+// TestCancelledReceiptSaysCancelled: a cancelled transaction's receipt (a
+// reprint, the preview) is marked CANCELLED, not printed as a sale.
+func TestCancelledReceiptSaysCancelled(t *testing.T) {
+	tl := newTestLane(t)
+	v := tl.scan(milk)
+	id := v.Txn.ID
+	v = tl.do(Command{Op: OpCancel}).View
+	tl.resolve(alertOf(t, v, AlertCancelRequest).ID, "approved")
+	r, err := tl.Receipt(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != receipt.Cancelled {
+		t.Fatalf("status %q", r.Status)
+	}
+	p := &fakePrinter{status: devices.Status{Connected: true}}
+	if err := tl.PrintReceipt(context.Background(), p, id, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(p.jobs[0], []byte("CANCELLED")); n != 2 {
+		t.Fatalf("CANCELLED printed %d times:\n%q", n, p.jobs[0])
+	}
+	if bytes.Contains(p.jobs[0], []byte("NOT PAID")) {
+		t.Fatal("a cancelled receipt says NOT PAID")
 	}
 }

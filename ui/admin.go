@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
 // AdminApp is the staff control API for the kiosk's own command line. Serve it on
@@ -59,10 +57,7 @@ func (s *Server) AdminApp() *fiber.App {
 				return bad.reply(c)
 			}
 		}
-		var printer kiosk.Printer
-		if s.opt.Rig != nil && s.opt.Rig.Printer != nil {
-			printer = s.opt.Rig.Printer
-		}
+		printer := s.opt.Printer
 		ctx, cancel := s.handlerContext(60 * time.Second)
 		defer cancel()
 		var err error

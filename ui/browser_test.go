@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/shopspring/decimal"
 
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/i18n"
 	"github.com/kiosk-sco/kiosk/internal/atomicfile"
 )
 
@@ -299,6 +301,9 @@ func TestShopperScreenInBrowser(t *testing.T) {
 		t.Errorf("viewport is %dx%d, want 1280x800", s.Width, s.Height)
 	}
 
+	// The page formats amounts, weights and rates as the receipt does (package i18n).
+	checkFormatsMatchReceipt(t, shop)
+
 	// 2. Type a barcode, then weigh bananas through the produce panel.
 	shop.do("type the milk's EAN",
 		chromedp.SendKeys(chromedp.ID("code-input"), milk),
@@ -521,5 +526,45 @@ func TestShopperScreenInBrowser(t *testing.T) {
 	if t.Failed() {
 		shop.logConsole()
 		sim.logConsole()
+	}
+}
+
+// checkFormatsMatchReceipt compares the page's money, weight and percent
+// formatting with package i18n's, which prints the receipt.
+func checkFormatsMatchReceipt(t *testing.T, tab *browserTab) {
+	t.Helper()
+	type sample struct {
+		Lang, Cur, Amount, Rate string
+		Grams                   int
+	}
+	var samples []sample
+	for _, lang := range i18n.Langs() {
+		for _, a := range []struct {
+			cur, amount, rate string
+			grams             int
+		}{
+			{"EUR", "1234.56", "19", 1250}, {"EUR", "-0.50", "5.5", 532}, {"CHF", "1234567.80", "0", 1234567}, {"GBP", "0.00", "7", 5},
+		} {
+			samples = append(samples, sample{lang, a.cur, a.amount, a.rate, a.grams})
+		}
+	}
+	in, _ := json.Marshal(samples)
+	raw, err := chromedp.Run(tab.ctx, chromedp.Evaluate[[]byte](`(() => {
+		const I = window.KioskI18n;
+		return `+string(in)+`.map((s) => [I.money(s.Lang, s.Cur, s.Amount), I.percent(s.Lang, s.Rate), I.weightKg(s.Lang, s.Grams)]);
+	})()`))
+	if err != nil {
+		tab.fail("format on the page", err)
+	}
+	var got [][3]string
+	if err := json.Unmarshal(raw, &got); err != nil || len(got) != len(samples) {
+		t.Fatalf("page formats %s: %v", raw, err)
+	}
+	for i, s := range samples {
+		want := [3]string{i18n.Money(s.Lang, s.Cur, decimal.RequireFromString(s.Amount)),
+			i18n.Percent(s.Lang, decimal.RequireFromString(s.Rate)), i18n.Kg(s.Lang, s.Grams)}
+		if got[i] != want {
+			t.Errorf("%s: the page writes %q, the receipt %q", s.Lang, got[i], want)
+		}
 	}
 }

@@ -1,18 +1,16 @@
 package ui
 
 import (
-	"bytes"
-	"image/png"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/kiosk-sco/kiosk/devices/escpos/printersim"
+	"github.com/kiosk-sco/kiosk/kiosk/receipt"
 )
 
-// receiptPNG shows a transaction's receipt as the printer would print it: the
-// same ESC/POS bytes, interpreted by the printer simulator's renderer.
-// "last" is the open or most recent basket.
+// receiptPNG shows a transaction's receipt as the printer prints it: the
+// receipt's layout for the lane's paper, rendered from the very ESC/POS bytes
+// that print (package receipt). "last" is the open or most recent basket.
 func (s *Server) receiptPNG(c *fiber.Ctx) error {
 	ctx, cancel := s.handlerContext(10 * time.Second)
 	defer cancel()
@@ -30,18 +28,13 @@ func (s *Server) receiptPNG(c *fiber.Ctx) error {
 	if err != nil {
 		return replyError(c, err)
 	}
-	width := s.lane.Config().Receipt.WidthMM
-	pages := printersim.Render(width, r.Render(width, false))
-	if len(pages) == 0 {
-		return c.Status(fiber.StatusInternalServerError).JSON(errorBody("internal", "receipt.render", "nothing rendered"))
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, pages[0]); err != nil {
-		return err
+	png, err := receipt.Lay(r, s.lane.Config().Receipt.Paper()).PNG()
+	if err != nil {
+		return c.Status(fiber.StatusInternalServerError).JSON(errorBody("internal", "receipt.render", err.Error()))
 	}
 	c.Set(fiber.HeaderContentType, "image/png")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(buf.Bytes())
+	return c.Send(png)
 }
 
 func isDigits(s string) bool {

@@ -21,7 +21,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"github.com/kiosk-sco/kiosk/catalog"
-	"github.com/kiosk-sco/kiosk/devices/rig"
 	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
@@ -32,9 +31,11 @@ var staticFS embed.FS
 type Options struct {
 	Demo          bool // serve /sim and its API
 	KeyboardWedge bool // let the page read a keyboard-mode scanner
-	// Rig is the lane's devices; with simulators, /sim drives them.
-	Rig *rig.Rig
-	Log *slog.Logger
+	// Printer is the lane's receipt printer (nil: none): staff print on it.
+	Printer kiosk.Printer
+	// Sims are the simulated devices /sim drives (nil: none; demo builds only).
+	Sims Sims
+	Log  *slog.Logger
 }
 
 // Server serves one lane.
@@ -118,6 +119,7 @@ func (s *Server) App() *fiber.App {
 		app.Get("/api/sim/receipt.png", s.simReceipt)
 		app.Post("/api/sim/print", s.simPrint)
 	}
+	app.Get("/i18n/strings.js", s.stringsJS)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: 300}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true, "seq": s.lane.View().Seq}) })
 	app.Get("/api/config", s.config)

@@ -271,6 +271,7 @@ func TestPagesAndReadAPIs(t *testing.T) {
 		{"/", "<html"},
 		{"/sim", "<html"},
 		{"/static/app.js", "EventSource"},
+		{"/i18n/strings.js", `"receipt.notPaid": "NICHT BEZAHLT"`}, // the receipt's words are the page's
 		{"/api/config", `"keyboardWedge":false`},
 		{"/api/catalog/produce", `"plu":"4011"`},
 		{"/api/sim/items", `"samples"`},

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,8 +8,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
-
-	"github.com/kiosk-sco/kiosk/devices/rig"
 
 	"github.com/kiosk-sco/kiosk/catalog"
 )
@@ -95,24 +91,29 @@ func (s *Server) labelSamples(items []itemJSON) []sample {
 	return out
 }
 
-func (s *Server) sims() *rig.Sims {
-	if s.opt.Rig == nil {
-		return nil
-	}
-	return s.opt.Rig.Sims
+// Sims drives a demo's simulated devices for /sim. Production builds have
+// none: the kiosk command provides one only when built with the "sim" tag, so
+// this package never links a simulator.
+type Sims interface {
+	// Apply injects an input or a fault given as /sim's JSON action, e.g.
+	// {"device":"scanner","do":"scan","data":"4006381333931"}. An error that
+	// wraps ErrNoSimDevice means there is no such simulated device.
+	Apply(action []byte) error
+	// LastReceiptPNG returns the last receipt the simulated printer cut.
+	LastReceiptPNG() ([]byte, error)
 }
+
+// ErrNoSimDevice reports an action for a device that is not simulated.
+var ErrNoSimDevice = errors.New("no such simulated device")
 
 // simDevice injects an input or a fault into a simulated device.
 func (s *Server) simDevice(c *fiber.Ctx) error {
-	var a rig.Action
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&a); err != nil {
-		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.body", "bad JSON: "+err.Error()))
+	if s.opt.Sims == nil {
+		return c.Status(fiber.StatusNotFound).JSON(errorBody("invalid", "sim.action", ErrNoSimDevice.Error()))
 	}
-	if err := s.sims().Apply(a); err != nil {
+	if err := s.opt.Sims.Apply(c.Body()); err != nil {
 		status := fiber.StatusBadRequest
-		if errors.Is(err, rig.ErrNoSim) {
+		if errors.Is(err, ErrNoSimDevice) {
 			status = fiber.StatusNotFound
 		}
 		return c.Status(status).JSON(errorBody("invalid", "sim.action", err.Error()))
@@ -122,11 +123,10 @@ func (s *Server) simDevice(c *fiber.Ctx) error {
 
 // simReceipt shows the last receipt the simulated printer cut, as a picture.
 func (s *Server) simReceipt(c *fiber.Ctx) error {
-	sims := s.sims()
-	if sims == nil || sims.Printer == nil {
+	if s.opt.Sims == nil {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "sim.no_printer", "no simulated printer"))
 	}
-	png, err := sims.Printer.LastPNG()
+	png, err := s.opt.Sims.LastReceiptPNG()
 	if err != nil || len(png) == 0 {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "sim.no_receipt", "nothing printed yet"))
 	}
@@ -138,12 +138,12 @@ func (s *Server) simReceipt(c *fiber.Ctx) error {
 // simPrint prints the last basket on the lane's printer (demo: the staff CLI does
 // this in a store).
 func (s *Server) simPrint(c *fiber.Ctx) error {
-	if s.opt.Rig == nil || s.opt.Rig.Printer == nil {
+	if s.opt.Printer == nil {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "printer.none", "no printer"))
 	}
 	ctx, cancel := s.handlerContext(30 * time.Second)
 	defer cancel()
-	if err := s.lane.PrintReceipt(ctx, s.opt.Rig.Printer, "", "sim"); err != nil {
+	if err := s.lane.PrintReceipt(ctx, s.opt.Printer, "", "sim"); err != nil {
 		return replyError(c, err)
 	}
 	return c.JSON(fiber.Map{"ok": true})

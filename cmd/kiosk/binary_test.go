@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-// The kiosk binary, built once per test process by kioskBinary and removed by
-// TestMain when every test has run.
+// The kiosk binaries, each built once per test process and removed by
+// TestMain when every test has run: the demo build (-tags sim, with the
+// simulated devices) and the production build (no tags).
 var (
-	binOnce sync.Once
+	binMu   sync.Mutex
 	binDir  string
-	binPath string
-	binErr  error
+	binErrs = map[string]error{}
 )
 
 func TestMain(m *testing.M) {
@@ -28,31 +28,43 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// kioskBinary returns the path of the kiosk command built from this package with
-// "go build", building it on the first call. Tests that need the real process
-// (signals, crashes, restarts on the same database) share it.
-func kioskBinary(t testing.TB) string {
+// kioskBinary returns the kiosk command built from this package with the
+// "sim" tag, as make run builds it: tests that need the real process
+// (signals, crashes, restarts on the same database) run serve --demo on it.
+func kioskBinary(t testing.TB) string { return buildKiosk(t, "kiosk-demo", "-tags", "sim") }
+
+// productionBinary returns the kiosk command built without tags, as make build
+// builds it: no simulators.
+func productionBinary(t testing.TB) string { return buildKiosk(t, "kiosk") }
+
+func buildKiosk(t testing.TB, name string, flags ...string) string {
 	t.Helper()
-	binOnce.Do(func() {
-		pkgDir, err := os.Getwd() // go test runs in the package directory
-		if err != nil {
-			binErr = err
-			return
+	binMu.Lock()
+	defer binMu.Unlock()
+	var err error
+	if binDir == "" {
+		if binDir, err = os.MkdirTemp("", "kiosk-bin-"); err != nil {
+			t.Fatal(err)
 		}
-		if binDir, binErr = os.MkdirTemp("", "kiosk-bin-"); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "kiosk")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
-		cmd.Dir = pkgDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = &buildError{err: err, out: out}
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("build the kiosk binary: %v", binErr)
 	}
-	return binPath
+	path := filepath.Join(binDir, name)
+	err, built := binErrs[name]
+	if !built {
+		pkgDir, werr := os.Getwd() // go test runs in the package directory
+		if werr != nil {
+			t.Fatal(werr)
+		}
+		cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", path, ".")...)
+		cmd.Dir = pkgDir
+		if out, berr := cmd.CombinedOutput(); berr != nil {
+			err = &buildError{err: berr, out: out}
+		}
+		binErrs[name] = err
+	}
+	if err != nil {
+		t.Fatalf("build the kiosk binary %s: %v", name, err)
+	}
+	return path
 }
 
 type buildError struct {

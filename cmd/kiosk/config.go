@@ -32,8 +32,8 @@ type Config struct {
 	RCN           []catalog.RCNLayout `json:"rcnLayouts"` // custom layouts, replace the preset
 	KeyboardWedge bool                `json:"keyboardWedge"`
 	Demo          *bool               `json:"demo"`
-	// Devices are the lane's serial devices; without this section the kiosk
-	// runs every device on a simulator.
+	// Devices are the lane's serial devices. Without this section serve
+	// refuses to start, unless --demo runs them on simulators.
 	Devices *rig.Config `json:"devices"`
 	// PlusKey is when "+" may raise a quantity (default: never; each further
 	// unit is scanned), e.g. {"maxUnitPrice": "0.50", "maxQty": 10}.
@@ -83,6 +83,9 @@ func (c *commonFlags) loadFile(fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	if err := refuseRetired(b); err != nil {
+		return fmt.Errorf("%s: %w", c.config, err)
+	}
 	cfg := defaultConfig()
 	cfg.DB = ""
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -122,6 +125,20 @@ func (c *commonFlags) loadFile(fs *flag.FlagSet) error {
 		}
 	})
 	c.cfg = cfg
+	return nil
+}
+
+// refuseRetired names the settings that moved, rather than letting them
+// fail as unknown fields or, worse, be read.
+func refuseRetired(b []byte) error {
+	var old struct {
+		Receipt struct {
+			WidthMM json.RawMessage `json:"widthMm"`
+		} `json:"receipt"`
+	}
+	if json.Unmarshal(b, &old) == nil && old.Receipt.WidthMM != nil {
+		return fmt.Errorf(`receipt.widthMm is no longer read: the paper width is the printer's one setting, devices.printer.widthMm (58 or 80); remove it from "receipt"`)
+	}
 	return nil
 }
 
@@ -172,10 +189,14 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 	if err != nil {
 		return kiosk.Config{}, err
 	}
-	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: c.Receipt,
-		Location: loc, PlusKey: c.PlusKey, MaxLines: c.MaxLines,
-		// Simulated devices include a produce scale.
-		ProduceScale: c.Devices == nil || c.Devices.ProduceScale != nil}, nil
+	var devs rig.Config
+	if c.Devices != nil {
+		devs = *c.Devices
+	}
+	rc := c.Receipt
+	rc.WidthMM = devs.PrinterWidthMM() // the demo's simulated printer is 80 mm, the default
+	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: rc,
+		Location: loc}, nil
 }
 
 // location loads the store's time zone. The binary embeds the zone database, so

@@ -1,3 +1,5 @@
+//go:build sim
+
 package main
 
 import (
@@ -11,17 +13,25 @@ import (
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/devices/rig"
+	"github.com/kiosk-sco/kiosk/devices/rig/rigsim"
 	"github.com/kiosk-sco/kiosk/kiosk"
 	"github.com/kiosk-sco/kiosk/store"
 )
 
 // laneWithDevices runs a lane on the simulated devices through the real drivers
-// and real pseudo-terminals, as kiosk serve does without device configuration.
-func laneWithDevices(t *testing.T) (*kiosk.Lane, *rig.Rig) {
+// and real pseudo-terminals, as kiosk serve --demo does without device
+// configuration.
+func laneWithDevices(t *testing.T) (*kiosk.Lane, *rig.Rig, *rigsim.Sims) {
+	t.Helper()
+	return laneWithDevicesAt(t, filepath.Join(t.TempDir(), "kiosk.db"))
+}
+
+// laneWithDevicesAt is laneWithDevices on the database file dbPath.
+func laneWithDevicesAt(t *testing.T, dbPath string) (*kiosk.Lane, *rig.Rig, *rigsim.Sims) {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "kiosk.db"))
+	dir := filepath.Dir(dbPath)
+	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,13 +46,14 @@ func laneWithDevices(t *testing.T) (*kiosk.Lane, *rig.Rig) {
 	laneCtx, stopLane := context.WithCancel(ctx)
 	go lane.Run(laneCtx)
 	devCtx, stopDevs := context.WithCancel(ctx)
-	r, err := rig.StartSimulated(devCtx, filepath.Join(dir, "by-id"), lane.Device, rig.Options{PrinterStatusEvery: 500 * time.Millisecond})
+	r, sims, err := rigsim.Start(devCtx, filepath.Join(dir, "by-id"), lane.Device, rig.Options{PrinterStatusEvery: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		stopDevs()
 		r.Wait()
+		sims.Close()
 		stopLane()
 		<-lane.Done()
 		db.Close()
@@ -56,7 +67,7 @@ func laneWithDevices(t *testing.T) (*kiosk.Lane, *rig.Rig) {
 		}
 		return n == 4
 	})
-	return lane, r
+	return lane, r, sims
 }
 
 func waitFor(t *testing.T, what string, limit time.Duration, ok func() bool) time.Duration {
@@ -97,16 +108,16 @@ func TestUnplugReplugEveryDevice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pty unplug loops")
 	}
-	lane, r := laneWithDevices(t)
+	lane, _, sims := laneWithDevices(t)
 	type plug interface {
 		Unplug()
 		Replug() error
 	}
 	cables := map[devices.Role]plug{
-		devices.RoleScanner:      r.Sims.Scanner,
-		devices.RoleProduceScale: r.Sims.Produce,
-		devices.RoleBaggingScale: r.Sims.Bagging,
-		devices.RolePrinter:      r.Sims.Printer,
+		devices.RoleScanner:      sims.Scanner,
+		devices.RoleProduceScale: sims.Produce,
+		devices.RoleBaggingScale: sims.Bagging,
+		devices.RolePrinter:      sims.Printer,
 	}
 	var mu sync.Mutex
 	worst := map[devices.Role]time.Duration{}
@@ -146,13 +157,13 @@ func TestUnplugReplugEveryDevice(t *testing.T) {
 // TestDevicesDriveTheLane scans through the scanner's wire protocol, weighs with
 // the produce scale and prints the receipt on the printer simulator.
 func TestDevicesDriveTheLane(t *testing.T) {
-	lane, r := laneWithDevices(t)
+	lane, r, sims := laneWithDevices(t)
 	ctx := context.Background()
-	if err := r.Sims.Apply(rig.Action{Device: "scanner", Do: "scan", Data: "]E04063658814593"}); err != nil {
+	if err := sims.Apply(rigsim.Action{Device: "scanner", Do: "scan", Data: "]E04063658814593"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "scanned line", 3*time.Second, func() bool { return len(lane.View().Lines) == 1 })
-	r.Sims.Apply(rig.Action{Device: "scale.produce", Do: "set", Grams: 1250})
+	sims.Apply(rigsim.Action{Device: "scale.produce", Do: "set", Grams: 1250})
 	waitFor(t, "settled produce weight", 3*time.Second, func() bool {
 		for _, d := range lane.Devices() {
 			if d.Role == devices.RoleProduceScale && d.Grams != nil && *d.Grams == 1250 {
@@ -167,13 +178,13 @@ func TestDevicesDriveTheLane(t *testing.T) {
 	}
 	// Noise from the scanner is refused by the driver and changes nothing.
 	seq := lane.View().Seq
-	r.Sims.Apply(rig.Action{Device: "scanner", Do: "noise"})
+	sims.Apply(rigsim.Action{Device: "scanner", Do: "noise"})
 	time.Sleep(300 * time.Millisecond)
 	if lane.View().Seq != seq {
 		t.Fatal("scanner noise changed the lane")
 	}
 	// Paper end blocks payment, paper back clears it.
-	r.Sims.Apply(rig.Action{Device: "printer", Do: "paper_end", On: true})
+	sims.Apply(rigsim.Action{Device: "printer", Do: "paper_end", On: true})
 	waitFor(t, "paper end alert", 3*time.Second, func() bool { return deviceAlert(lane.View(), devices.RolePrinter, devices.FaultPaperEnd) })
 	if _, err := lane.Do(ctx, kiosk.Command{Op: kiosk.OpCheckout}); kiosk.KindOf(err) != kiosk.KindState {
 		t.Fatalf("checkout with paper end: %v", err)
@@ -181,12 +192,12 @@ func TestDevicesDriveTheLane(t *testing.T) {
 	if err := lane.PrintReceipt(ctx, r.Printer, "", "test"); err == nil {
 		t.Fatal("printed with paper end")
 	}
-	r.Sims.Apply(rig.Action{Device: "printer", Do: "paper_end", On: false})
+	sims.Apply(rigsim.Action{Device: "printer", Do: "paper_end", On: false})
 	waitFor(t, "paper back", 3*time.Second, func() bool { return !deviceAlert(lane.View(), devices.RolePrinter, devices.FaultPaperEnd) })
 	if err := lane.PrintReceipt(ctx, r.Printer, "", "test"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "receipt cut", 3*time.Second, func() bool { return len(r.Sims.Printer.Receipts()) == 1 })
+	waitFor(t, "receipt cut", 3*time.Second, func() bool { return len(sims.Printer.Receipts()) == 1 })
 	if _, err := lane.Do(ctx, kiosk.Command{Op: kiosk.OpCheckout}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,10 +67,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Devices == nil && !isDemo {
+		return errNoDevices
+	}
+	if cfg.Devices != nil {
+		if err := cfg.Devices.Validate(); err != nil {
+			return err
+		}
+	}
+	if cfg.Devices == nil && !simulators {
+		return errNoSimulators
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	lcfg.Log = log
+	if err := receiptURL(&lcfg.Receipt, cfg.Addr, isDemo); err != nil {
+		return err
+	}
 	if lcfg.Receipt.URL == "" {
-		lcfg.Receipt.URL = "http://" + cfg.Addr + "/receipts/{txn}.png"
+		log.Info("receipt.url is not set: receipts carry no e-receipt QR code")
 	}
 
 	unlock, err := lockFile(cfg.DB + ".lock")
@@ -102,8 +118,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	devCtx, stopDevices := context.WithCancel(context.Background())
 	var devs *rig.Rig
-	if cfg.Devices == nil {
-		devs, err = rig.StartSimulated(devCtx, filepath.Join(filepath.Dir(cfg.DB), "sim"), lane.Device, rig.Options{Log: log})
+	var sims ui.Sims
+	stopSims := func() {}
+	simDir := filepath.Join(filepath.Dir(cfg.DB), "sim")
+	if cfg.Devices == nil { // --demo in a build with simulators
+		devs, sims, stopSims, err = startSimulated(devCtx, simDir, lane.Device, rig.Options{Log: log})
 	} else {
 		devs, err = rig.Start(devCtx, *cfg.Devices, lane.Device, rig.Options{Log: log})
 	}
@@ -111,9 +130,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stopDevices()
 		return err
 	}
-	defer func() { stopDevices(); devs.Wait() }()
+	defer func() { stopDevices(); devs.Wait(); stopSims() }()
 
-	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Rig: devs, Log: log})
+	var printer kiosk.Printer
+	if devs.Printer != nil {
+		printer = devs.Printer
+	}
+	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Printer: printer, Sims: sims, Log: log})
 	app := srv.App()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -138,8 +161,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  simulated devices: http://%s/sim\n", ln.Addr())
 	}
 	fmt.Fprintf(stdout, "  staff CLI socket:  %s (kiosk alert list --db %s)\n", sock, cfg.DB)
-	if devs.Sims != nil {
-		fmt.Fprintf(stdout, "  devices:           simulated, ports in %s\n", devs.Sims.Dir)
+	if sims != nil {
+		fmt.Fprintf(stdout, "  devices:           simulated, ports in %s\n", simDir)
 	}
 
 	select {
@@ -151,6 +174,37 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	_ = app.ShutdownWithTimeout(5 * time.Second)
 	_ = admin.ShutdownWithTimeout(5 * time.Second)
 	return err
+}
+
+// errNoDevices refuses to run a lane with no devices: a production kiosk says
+// where its devices are, the demo says --demo.
+var errNoDevices = errors.New(`no devices configured: add a "devices" section to the configuration file (--config) ` +
+	`with the serial port "path" of each device: "scanner", "produceScale", "baggingScale", "printer" (and the printer's "widthMm", 58 or 80); ` +
+	`or start the demo on simulated devices with --demo`)
+
+// errNoSimulators refuses --demo without devices in a production binary.
+var errNoSimulators = errors.New(`--demo without a "devices" section runs simulated devices, and this kiosk binary has none: ` +
+	`build it with -tags sim (make run does), or configure "devices"`)
+
+// receiptURL sets the e-receipt URL the receipt's QR code points to. The
+// demo defaults to this kiosk's own receipt preview, which only the kiosk's
+// own browser can open; a store configures receipt.url, and an address on
+// this machine is refused there: a phone scanning the code would open itself.
+func receiptURL(rc *kiosk.ReceiptConfig, addr string, demo bool) error {
+	if rc.URL == "" {
+		if demo {
+			rc.URL = "http://" + addr + "/receipts/{txn}.png"
+		}
+		return nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(rc.URL, "{txn}", "0"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("receipt.url %q: want an http or https URL, e.g. https://receipts.example.com/r/{txn}", rc.URL)
+	}
+	if ip := net.ParseIP(u.Hostname()); !demo && (u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()) {
+		return fmt.Errorf("receipt.url %q points at this machine: on a shopper's phone %s is the phone itself; use an address phones can reach", rc.URL, u.Hostname())
+	}
+	return nil
 }
 
 // requireLoopback refuses a shopper listener that other machines could reach.

@@ -1,17 +1,19 @@
 // Package escpos drives ESC/POS receipt printers on a serial line: it encodes
-// receipts to ESC/POS, decodes the printer's real-time status, and keeps a
+// ESC/POS commands, decodes the printer's real-time status, and keeps a
 // supervised session that reports faults and prints with flow control.
 //
 // # Layers
 //
-//   - Builder encodes commands byte-exact and pure; Receipt.Render lays a
-//     receipt out on 58 or 80 mm paper with it.
+//   - Builder encodes commands byte-exact and pure. The receipt's layout is
+//     package kiosk/receipt's; escpos/paper is the print engine that draws
+//     what a stream prints (the preview and the simulator use it).
 //   - DecodeStatus, DecodeASB and Demux turn what the printer sends into
 //     conditions (Cond) and device fault and warning codes.
 //   - Driver runs a Session per connection (serialport.Supervise via Run):
 //     ESC @ and ESC t 19 on connect, DLE EOT polling, XON/XOFF, Print.
 //
-// The simulator that speaks the other end lives in escpos/printersim.
+// The simulator that speaks the other end lives in escpos/printersim (demo and
+// test builds only).
 //
 // # Protocol notes
 //
@@ -35,8 +37,8 @@
 //   - Raster barcodes are drawn with boombuler/barcode at a whole number of dots
 //     per module: a non-integer scale gives uneven bars that readers refuse
 //     (checked with zbarimg). A digit-only transaction id is all Code 128 set C
-//     (half the width of set B); Render picks the largest module that fits the
-//     paper and falls back to a QR code when even one dot per module does not.
+//     (half the width of set B); the receipt layout picks the largest module
+//     that fits the head and falls back to a QR code when none does.
 //   - Native codes: GS k 73 n {C… / {B… (GS w 2–6, GS h, GS H 0) and GS ( k
 //     (fn 65 model 2, 67 module size, 69 EC M, 80 store, 81 print).
 //   - DLE EOT n answers one byte 0xx1xx10, valid iff (b&0x81)==0 &&

@@ -1,25 +1,20 @@
 // Package rig starts a lane's device drivers — scanner, produce and bagging
-// scales, receipt printer — on configured serial ports, or on simulators behind
-// pseudo-terminals when nothing is configured, and feeds their events to one sink.
+// scales, receipt printer — on configured serial ports and feeds their events
+// to one sink. (rig/rigsim runs them on simulators, in demo builds only.)
 package rig
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/devices/escpos"
-	"github.com/kiosk-sco/kiosk/devices/escpos/printersim"
 	"github.com/kiosk-sco/kiosk/devices/scale"
-	"github.com/kiosk-sco/kiosk/devices/scale/scalesim"
 	"github.com/kiosk-sco/kiosk/devices/scanner"
-	"github.com/kiosk-sco/kiosk/devices/scanner/scannersim"
 	"github.com/kiosk-sco/kiosk/devices/serialport"
 )
 
@@ -92,23 +87,33 @@ type Config struct {
 	Printer      *PrinterConfig `json:"printer,omitempty"`
 }
 
-// Rig is a lane's running device drivers, and their simulators when simulated.
+// Rig is a lane's running device drivers.
 type Rig struct {
 	Scanner *scanner.Driver
 	Produce *scale.Driver
 	Bagging *scale.Driver
 	Printer *escpos.Driver
-	Sims    *Sims // nil with real devices
 	wg      sync.WaitGroup
 }
 
-// Sims are the simulated devices at the far end of the drivers' ports.
-type Sims struct {
-	Scanner *scannersim.Sim
-	Produce *scalesim.Sim
-	Bagging *scalesim.Sim
-	Printer *printersim.Sim
-	Dir     string
+// PrinterWidthMM is the printer's paper width in mm: 58, or 80 (also when
+// there is no printer). Receipts are laid out for it, and for nothing else.
+func (c Config) PrinterWidthMM() int {
+	if c.Printer != nil && c.Printer.WidthMM == 58 {
+		return 58
+	}
+	return 80
+}
+
+// Validate checks what Start cannot learn from opening the ports.
+func (c Config) Validate() error {
+	if c.Scanner == nil && c.ProduceScale == nil && c.BaggingScale == nil && c.Printer == nil {
+		return fmt.Errorf("rig: the devices section lists no device (scanner, produceScale, baggingScale, printer)")
+	}
+	if p := c.Printer; p != nil && p.WidthMM != 0 && p.WidthMM != 58 && p.WidthMM != 80 {
+		return fmt.Errorf("rig: printer widthMm %d: the printer's paper is 58 or 80 mm wide", p.WidthMM)
+	}
+	return nil
 }
 
 // Options tune Start.
@@ -120,53 +125,12 @@ type Options struct {
 	PrinterStatusEvery time.Duration
 }
 
-// Simulated returns a configuration of all four devices on simulators whose
-// stable port names live in dir (like /dev/serial/by-id).
-func Simulated(dir string) Config {
-	p := func(name string) Port { return Port{Path: filepath.Join(dir, name)} }
-	return Config{
-		Scanner:      &ScannerConfig{Port: p("usb-Sim_Scanner-if00")},
-		ProduceScale: &ScaleConfig{Port: p("usb-Sim_Produce_Scale-if00")},
-		BaggingScale: &ScaleConfig{Port: p("usb-Sim_Bagging_Scale-if00")},
-		Printer:      &PrinterConfig{Port: p("usb-Sim_Printer-if00"), WidthMM: 80},
-	}
-}
-
-// StartSimulated starts simulators in dir and the real drivers on them.
-func StartSimulated(ctx context.Context, dir string, sink devices.Sink, opt Options) (*Rig, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, err
-	}
-	cfg := Simulated(dir)
-	sims := &Sims{Dir: dir}
-	var err error
-	fail := func(e error) (*Rig, error) {
-		sims.Close()
-		return nil, fmt.Errorf("rig: simulators: %w", e)
-	}
-	if sims.Scanner, err = scannersim.New(cfg.Scanner.Path); err != nil {
-		return fail(err)
-	}
-	if sims.Produce, err = scalesim.New(cfg.ProduceScale.Path, scalesim.Options{}); err != nil {
-		return fail(err)
-	}
-	if sims.Bagging, err = scalesim.New(cfg.BaggingScale.Path, scalesim.Options{Capacity: 30000}); err != nil {
-		return fail(err)
-	}
-	if sims.Printer, err = printersim.New(cfg.Printer.Path, cfg.Printer.WidthMM); err != nil {
-		return fail(err)
-	}
-	r, err := Start(ctx, cfg, sink, opt)
-	if err != nil {
-		return fail(err)
-	}
-	r.Sims = sims
-	return r, nil
-}
-
 // Start starts a driver for each configured device; they reconnect on their own
 // until ctx ends. Wait waits for them to stop.
 func Start(ctx context.Context, cfg Config, sink devices.Sink, opt Options) (*Rig, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if opt.Backoff.Min == 0 {
 		opt.Backoff = serialport.DefaultBackoff
 	}
@@ -235,30 +199,6 @@ func Start(ctx context.Context, cfg Config, sink devices.Sink, opt Options) (*Ri
 	return r, nil
 }
 
-// Wait waits until every driver stopped (after the context given to Start ended),
-// then closes the simulators.
-func (r *Rig) Wait() {
-	r.wg.Wait()
-	if r.Sims != nil {
-		r.Sims.Close()
-	}
-}
-
-// Close unplugs every simulator for good.
-func (s *Sims) Close() {
-	if s == nil {
-		return
-	}
-	if s.Scanner != nil {
-		s.Scanner.Close()
-	}
-	if s.Produce != nil {
-		s.Produce.Close()
-	}
-	if s.Bagging != nil {
-		s.Bagging.Close()
-	}
-	if s.Printer != nil {
-		s.Printer.Close()
-	}
-}
+// Wait waits until every driver stopped, after the context given to Start
+// ended.
+func (r *Rig) Wait() { r.wg.Wait() }

@@ -2,11 +2,7 @@ package rig
 
 import (
 	"context"
-	"errors"
-	"path/filepath"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/kiosk-sco/kiosk/devices"
 )
@@ -17,6 +13,8 @@ func TestConfigRefusesNonsense(t *testing.T) {
 		"parity M":             {Printer: &PrinterConfig{Port: Port{Path: "/dev/x", Parity: "M"}}},
 		"scale protocol nci":   {ProduceScale: &ScaleConfig{Port: Port{Path: "/dev/x"}, Protocol: "nci"}},
 		"terminator TAB":       {Scanner: &ScannerConfig{Port: Port{Path: "/dev/x"}, Terminator: "TAB"}},
+		"no device":            {},
+		"printer 76 mm":        {Printer: &PrinterConfig{Port: Port{Path: "/dev/x"}, WidthMM: 76}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := Start(context.Background(), cfg, func(devices.Event) {}, Options{}); err == nil {
@@ -26,62 +24,18 @@ func TestConfigRefusesNonsense(t *testing.T) {
 	}
 }
 
-func TestApplyOnSimulators(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var mu sync.Mutex
-	var got []devices.Event
-	r, err := StartSimulated(ctx, filepath.Join(t.TempDir(), "by-id"), func(e devices.Event) {
-		mu.Lock()
-		got = append(got, e)
-		mu.Unlock()
-	}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); r.Wait() }()
-	var nilSims *Sims
+func TestPrinterWidth(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		a    Action
-		want error
+		cfg  Config
+		want int
 	}{
-		{"no sims", Action{Device: "scanner", Do: "noise"}, ErrNoSim},
-		{"unknown device", Action{Device: "drawer", Do: "open"}, ErrNoSim},
-		{"unknown action", Action{Device: "printer", Do: "explode"}, nil},
-		{"empty scan", Action{Device: "scanner", Do: "scan"}, nil},
-		{"non-ASCII scan", Action{Device: "scanner", Do: "scan", Data: "4006381333931é"}, nil},
-		{"negative grams", Action{Device: "scale.produce", Do: "set", Grams: -5}, nil},
+		{Config{}, 80},
+		{Config{Printer: &PrinterConfig{}}, 80},
+		{Config{Printer: &PrinterConfig{WidthMM: 58}}, 58},
+		{Config{Printer: &PrinterConfig{WidthMM: 80}}, 80},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			sims := r.Sims
-			if tc.name == "no sims" {
-				sims = nilSims
-			}
-			err := sims.Apply(tc.a)
-			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
-				t.Fatalf("err = %v, want %v", err, tc.want)
-			}
-		})
-	}
-	if err := r.Sims.Apply(Action{Device: "scanner", Do: "scan", Data: "4006381333931"}); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		mu.Lock()
-		n := 0
-		for _, e := range got {
-			if e.Kind == devices.KindScan && e.Scan.Data == "4006381333931" {
-				n++
-			}
+		if got := tc.cfg.PrinterWidthMM(); got != tc.want {
+			t.Errorf("%+v: %d mm, want %d", tc.cfg.Printer, got, tc.want)
 		}
-		mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("scan did not reach the sink through the real driver")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -44,23 +44,6 @@ func New(link string, widthMM int) (*Sim, error) {
 	return s, nil
 }
 
-// Render interprets an ESC/POS stream as the simulator would and returns the
-// receipts it prints, the uncut rest included.
-func Render(widthMM int, stream []byte) []image.Image {
-	m := newMachine(escpos.DotsFor(widthMM), slog.New(slog.DiscardHandler))
-	m.in = append([]byte(nil), stream...)
-	m.run()
-	m.flushLine()
-	if r, ok := m.takePage(); ok {
-		m.receipts = append(m.receipts, r)
-	}
-	imgs := make([]image.Image, len(m.receipts))
-	for i, r := range m.receipts {
-		imgs[i] = r.img
-	}
-	return imgs
-}
-
 // Path returns the path the driver opens.
 func (s *Sim) Path() string { return s.port.Path() }
 
@@ -218,9 +201,10 @@ func (s *Sim) Stats() Stats {
 func (s *Sim) Receipts() []image.Image {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	imgs := make([]image.Image, len(s.m.receipts))
-	for i, r := range s.m.receipts {
-		imgs[i] = r.img
+	rs := s.m.receipts()
+	imgs := make([]image.Image, len(rs))
+	for i, r := range rs {
+		imgs[i] = r.Image
 	}
 	return imgs
 }
@@ -230,9 +214,10 @@ func (s *Sim) Receipts() []image.Image {
 func (s *Sim) Texts() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := make([]string, len(s.m.receipts))
-	for i, r := range s.m.receipts {
-		t[i] = r.text
+	rs := s.m.receipts()
+	t := make([]string, len(rs))
+	for i, r := range rs {
+		t[i] = r.Text
 	}
 	return t
 }

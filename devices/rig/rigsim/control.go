@@ -1,4 +1,4 @@
-package rig
+package rigsim
 
 import (
 	"errors"
@@ -19,7 +19,7 @@ type Action struct {
 }
 
 // ErrNoSim reports an action for a device that is not simulated.
-var ErrNoSim = errors.New("rig: no such simulated device")
+var ErrNoSim = errors.New("rigsim: no such simulated device")
 
 // Apply performs a on the simulators:
 //
@@ -39,11 +39,11 @@ func (s *Sims) Apply(a Action) error {
 		switch a.Do {
 		case "scan", "double":
 			if a.Data == "" || len(a.Data) > 200 {
-				return errors.New("rig: scan needs 1..200 characters of data")
+				return errors.New("rigsim: scan needs 1..200 characters of data")
 			}
 			for _, r := range a.Data {
 				if r > unicode.MaxASCII {
-					return errors.New("rig: a serial scanner sends ASCII")
+					return errors.New("rigsim: a serial scanner sends ASCII")
 				}
 			}
 			if a.Do == "double" {
@@ -69,7 +69,7 @@ func (s *Sims) Apply(a Action) error {
 		switch a.Do {
 		case "set":
 			if a.Grams < 0 || a.Grams > 100000 {
-				return errors.New("rig: grams must be 0..100000")
+				return errors.New("rigsim: grams must be 0..100000")
 			}
 			sim.Set(a.Grams)
 			return nil
@@ -120,5 +120,5 @@ func (s *Sims) Apply(a Action) error {
 	default:
 		return fmt.Errorf("%w: %q", ErrNoSim, a.Device)
 	}
-	return fmt.Errorf("rig: %s cannot %q", a.Device, a.Do)
+	return fmt.Errorf("rigsim: %s cannot %q", a.Device, a.Do)
 }

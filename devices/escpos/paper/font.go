@@ -1,4 +1,4 @@
-package printersim
+package paper
 
 import (
 	"sync"
