@@ -18,6 +18,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/i18n"
 	"github.com/kiosk-sco/kiosk/internal/atomicfile"
+	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
 // The browser test drives the real shopper page in Debian's headless chromium
@@ -469,6 +470,30 @@ func TestShopperScreenInBrowser(t *testing.T) {
 	}
 	sim.waitFor("the refused read on /sim", `document.querySelector("#sim-result").dataset.code === "scan.check_digit"`)
 
+	// 9b. A line the scanner driver itself refused (a control byte) is news
+	// for the shopper too; and a scan while the lane waits for staff is
+	// answered on screen: not added, scan it again once help has come.
+	device(devices.Event{Role: devices.RoleScanner, Kind: devices.KindScan, Scan: &devices.Scan{Data: `4006\x1b[A`, Refused: "control_byte"}})
+	shop.waitFor("the driver's refusal as a toast", `!document.querySelector("#toast").hidden &&
+		document.querySelector("#toast").dataset.code === "scan.control_byte"`)
+	res, err := ts.lane.Do(ctx, kiosk.Command{Op: kiosk.OpScan, Code: "5901234123457", Source: "typed"}) // not in the catalog
+	if err != nil || res.View.State != kiosk.StateSuspended {
+		t.Fatalf("unknown item: %v %+v", err, res.View)
+	}
+	shop.waitFor("suspended", `document.body.dataset.state === "suspended"`)
+	device(devices.Event{Role: devices.RoleScanner, Kind: devices.KindScan, Scan: &devices.Scan{Data: "]E0" + semiSkimmed}})
+	shop.waitFor("the scan while suspended as a toast", `!document.querySelector("#toast").hidden &&
+		document.querySelector("#toast").dataset.code === "scan.suspended"`)
+	if s := shop.snapshot(); !strings.Contains(s.Toast, "Nicht hinzugefügt") {
+		t.Errorf("toast for a scan while suspended: %q", s.Toast)
+	}
+	shop.do("toast visible over the alert", chromedp.WaitVisible(chromedp.ID("toast")))
+	shop.screenshot("shopper-suspended-scan.png", false)
+	if _, err := ts.lane.Resolve(ctx, res.View.Alerts[0].ID, "done", "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	shop.waitFor("scanning again", `document.body.dataset.state === "shopping"`)
+
 	// 10. The printer runs out of paper: an info strip (scanning goes on), no
 	// payment until it is back, and the alert clears itself.
 	device(devices.Event{Role: devices.RolePrinter, Kind: devices.KindStatus,
@@ -493,12 +518,16 @@ func TestShopperScreenInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("produce-filter"), "4011"),
 		chromedp.WaitVisible(bananas),
 		chromedp.Click(bananas),
-		chromedp.WaitVisible(chromedp.ID("weight-input")))
+		chromedp.WaitVisible(chromedp.ID("weight-title")))
+	device(devices.Event{Role: devices.RoleProduceScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: 0, Moving: true}})
+	shop.waitFor("the scale settling", `!document.querySelector("#scale-box").hidden &&
+		document.querySelector("#scale-weight").dataset.state === "moving"`)
 	device(devices.Event{Role: devices.RoleProduceScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: 1235}})
+	// With a scale, the lane sells only what it weighed: no typed weight.
 	shop.waitFor("the scale's weight", `!document.querySelector("#scale-box").hidden &&
 		document.querySelector("#scale-weight").dataset.state === "weight" &&
 		/1,235/.test(document.querySelector("#scale-weight").textContent) &&
-		document.querySelector("#weight-input").value === "1235"`)
+		document.querySelector(".weight-row").hidden`)
 	shop.screenshot("shopper-scale.png", false)
 	shop.do("use the scale", chromedp.Click(chromedp.ID("weight-scale")))
 	shop.waitFor("the scale's line", `document.querySelectorAll("#lines tr.line").length === 4 &&
@@ -508,6 +537,21 @@ func TestShopperScreenInBrowser(t *testing.T) {
 	}
 	if s := shop.snapshot(); len(s.Lines) != 4 || !strings.Contains(s.Lines[3].Text, "1,235") {
 		t.Errorf("the scale's line: %+v", s.Lines)
+	}
+	// The same load under another PLU is refused: it is in the basket already.
+	shop.do("pick apples for the same load",
+		chromedp.Click(chromedp.ID("produce-button")),
+		chromedp.WaitVisible(chromedp.ID("produce-filter")),
+		chromedp.SendKeys(chromedp.ID("produce-filter"), "4131"),
+		chromedp.WaitVisible(`.produce-item[data-plu="4131"]`),
+		chromedp.Click(`.produce-item[data-plu="4131"]`),
+		chromedp.WaitVisible(chromedp.ID("weight-scale")),
+		chromedp.Click(chromedp.ID("weight-scale")))
+	shop.waitFor("the same load refused", `!document.querySelector("#toast").hidden &&
+		document.querySelector("#toast").dataset.code === "scale.same_load"`)
+	shop.do("close the produce panel", chromedp.Click(chromedp.ID("produce-close")))
+	if v := ts.lane.View(); len(v.Lines) != 4 {
+		t.Errorf("one load sold twice: %d lines", len(v.Lines))
 	}
 
 	// 12. The pay screen previews the receipt as the printer will print it.

@@ -544,6 +544,10 @@
         }
         case "cancel_request":
           return { msg: t("alert.cancel_request"), detail: "" };
+        case "typed_label": {
+          const code = d.code ? String(d.code).slice(0, 64) : "";
+          return { msg: t("alert.typed_label"), detail: code ? t("alert.code", { code }) : "" };
+        }
         case "age_check": {
           const age = Number(d.minAge) || 0;
           return { msg: age > 0 ? t("alert.age_check_min", { age }) : t("alert.age_check"), detail: "" };
@@ -677,7 +681,8 @@
           if (n.role === "scale.produce") {
             scale.present = true;
             scale.notices++;
-            scale.grams = Number(n.grams) || 0; // 0 is left out of the notice
+            scale.moving = !!n.moving; // the load is changing: nothing to sell by yet
+            if (!scale.moving) scale.grams = Number(n.grams) || 0; // 0 is left out of the notice
             if (chosen) renderScale();
           }
           break;
@@ -786,7 +791,7 @@
 
     // The produce scale as the lane last reported it: present once /api/devices
     // lists it or it sends a weight; grams is its last settled reading.
-    const scale = { present: false, grams: 0, notices: 0 };
+    const scale = { present: false, grams: 0, moving: false, notices: 0 };
     let weightTyped = false; // the shopper typed a weight in this weigh step
 
     // scaleFault is the open alert of the produce scale, if any.
@@ -809,6 +814,7 @@
         if (!s || scale.notices !== seen) return;
         scale.present = true;
         scale.grams = Number(s.grams) || 0;
+        scale.moving = !!s.moving;
         if (chosen) renderScale();
       }, () => { /* keep what we know; notices keep coming */ });
     }
@@ -825,12 +831,18 @@
       const labelKey = scale.present ? "weight.labelManual" : "weight.label";
       el.weightLabel.setAttribute("data-i18n", labelKey);
       el.weightLabel.textContent = t(labelKey);
+      // With a scale the lane sells only what it weighed: no typed weight.
+      el.weightLabel.hidden = scale.present;
+      el.weightInput.closest(".weight-row").hidden = scale.present;
       if (!scale.present) return;
       let state;
       let text;
       if (fault) {
         state = "fault";
         text = t("weight.scaleFault");
+      } else if (scale.moving) {
+        state = "moving";
+        text = t("weight.scaleMoving");
       } else if (scale.grams > 0) {
         state = "weight";
         text = t("weight.scale", { weight: I.weightKg(lang, scale.grams) });
@@ -853,7 +865,9 @@
     // is refused there as scale.no_weight). Otherwise the number typed into
     // #weight-input: whole grams, 1..30000. Rejects with an ApiError.
     async function weightSource() {
-      if (!weightTyped && scaleUsable()) return null;
+      // A lane with a produce scale sells only what the scale weighed: the lane
+      // refuses a typed weight there.
+      if (scale.present) return null;
       const raw = String(el.weightInput.value).trim().replace(",", ".");
       const g = Math.round(Number(raw));
       if (raw === "" || !Number.isFinite(g) || g < 1 || g > 30000) {
