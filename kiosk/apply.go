@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
 )
@@ -159,10 +161,13 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 		// catalog sells by their label: a fixed-price product keeps its
 		// catalog price, whatever a label (or a shopper) says.
 		ignored = embeddedValues(code)
-		code.Price, code.WeightKg, code.Count = nil, nil, 0
+		code.Price, code.WeightKg, code.Count, code.Currency = nil, nil, 0, ""
 	}
 	if code.Currency != "" && code.Currency != l.currencyNumeric {
 		return errorf(KindInvalid, "scan.currency", "the label's price is in currency %s, this store sells in %s: please ask staff", code.Currency, l.cfg.Currency)
+	}
+	if err := labelInRange(code); err != nil {
+		return err
 	}
 	if cmd.Source == "typed" && !cmd.staffOnly && embeds(code) {
 		// A code typed on the screen is whatever the shopper wants it to be:
@@ -203,6 +208,24 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 		extra["ignored"] = ignored // for HQ: a label value on a fixed-price product
 	}
 	return l.addLine(w, ln, extra)
+}
+
+// MaxLabelPrice is the highest price a label may carry (a whole salmon, a
+// party platter): GS1 AI 392n allows 15 digits.
+var MaxLabelPrice = decimal.NewFromInt(9999)
+
+// labelInRange refuses a label value no scale at a counter prints: a count
+// above MaxQty, a weight above MaxWeightG, a price above MaxLabelPrice.
+func labelInRange(c catalog.Code) error {
+	switch {
+	case c.Count > MaxQty:
+		return errorf(KindInvalid, "scan.out_of_range", "the label says %d pieces, at most %d sell on one line: please ask staff", c.Count, MaxQty)
+	case c.WeightKg != nil && c.WeightKg.Shift(3).GreaterThan(decimal.NewFromInt(MaxWeightG)):
+		return errorf(KindInvalid, "scan.out_of_range", "the label says %s kg, at most %d g sell on one line: please ask staff", c.WeightKg, MaxWeightG)
+	case c.Price != nil && c.Price.GreaterThan(MaxLabelPrice):
+		return errorf(KindInvalid, "scan.out_of_range", "the label says %s, at most %s sell on one line: please ask staff", c.Price, MaxLabelPrice)
+	}
+	return nil
 }
 
 // embeds reports whether a code carries a price, weight or count.

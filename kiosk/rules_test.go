@@ -288,7 +288,11 @@ func TestEmbeddedValuesOnlyForVariableMeasure(t *testing.T) {
 		{"GS1 count on a fixed-price pack", "(01)0" + milk + "(30)50", "1.19", ""},
 		{"weight label on a variable product", goudaLabel, "10.13", ""},
 		{"GS1 price in the store's currency", "(01)0" + gouda + "(3932)978499", "4.99", ""},
-		{"GS1 price in another currency", "(01)0" + milk + "(3932)840001", "", "scan.currency"},
+		{"GS1 price in another currency", "(01)0" + gouda + "(3932)840499", "", "scan.currency"},
+		{"GS1 price in another currency on a fixed-price pack: ignored", "(01)0" + milk + "(3932)840001", "1.19", ""},
+		{"a label of 100 pieces", "(01)0" + gouda + "(30)100", "", "scan.out_of_range"},
+		{"a label of 31 kg", "(01)0" + gouda + "(3103)031000", "", "scan.out_of_range"},
+		{"a label of 10,000.00", "(01)0" + gouda + "(3922)1000000", "", "scan.out_of_range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tl := newTestLane(t)
