@@ -284,7 +284,7 @@ func newHTTPFixture(b *testing.B, f *laneFixture) *httpFixture {
 // scan posts a scan and waits for its state on the SSE stream.
 func (h *httpFixture) scan(code string) error {
 	var r seqReply
-	if err := postJSON(context.Background(), h.client, h.base+"/api/commands", `{"op":"scan","code":"`+code+`","source":"scanner"}`, &r); err != nil {
+	if err := postJSON(context.Background(), h.client, h.base+"/api/commands", `{"op":"scan","code":"`+code+`","source":"keyboard"}`, &r); err != nil {
 		return fmt.Errorf("scan %s: %w", code, err)
 	}
 	return h.sse.waitSeq(r.View.Seq, 10*time.Second)

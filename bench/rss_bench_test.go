@@ -46,7 +46,7 @@ func kioskBinary(b *testing.B) string {
 		}
 		dir := filepath.Join(runDir, "bin")
 		binPath = filepath.Join(dir, "kiosk")
-		out, err := exec.Command(goTool, "build", "-o", binPath, "github.com/kiosk-sco/kiosk/cmd/kiosk").CombinedOutput()
+		out, err := exec.Command(goTool, "build", "-tags", "sim", "-o", binPath, "github.com/kiosk-sco/kiosk/cmd/kiosk").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -91,7 +91,9 @@ func serveRSS(b *testing.B, bin string, d *catalogData) (peakMB, startupMB float
 		out, _ := os.ReadFile(logf.Name())
 		return string(out)
 	}
-	cmd := exec.Command(bin, "serve", "--db", dbPath, "--addr", addr)
+	// --demo: the lane's devices on simulators, as before a store configures
+	// its ports (the catalog is not empty, so no demo catalog is imported).
+	cmd := exec.Command(bin, "serve", "--demo", "--db", dbPath, "--addr", addr)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
