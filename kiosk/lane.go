@@ -226,7 +226,12 @@ func (l *Lane) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case r := <-l.reqs:
-			res, err := l.handle(r.ctx, r.cmd)
+			// Once the lane took a command it runs it to its end, whatever
+			// becomes of the caller: a commit half-way is not a thing, and
+			// the caller learns the outcome by retrying with its key. Without
+			// a cancellable context database/sql also starts no goroutine per
+			// statement to watch it.
+			res, err := l.handle(context.WithoutCancel(r.ctx), r.cmd)
 			r.reply <- reply{res, err}
 		case ev := <-l.devs:
 			l.handleDevice(ctx, ev)
