@@ -202,7 +202,10 @@ func (c *DB) EnsureDemo(ctx context.Context, rates VATRates) (bool, error) {
 	}
 	res, err := c.Import(ctx, strings.NewReader(string(DemoCSV())), ImportOptions{Rates: rates, Source: "demo.csv"})
 	if err != nil {
-		return false, fmt.Errorf("catalog: demo import: %w (%d bad rows)", err, res.Bad)
+		if res.Bad > 0 {
+			return false, fmt.Errorf("catalog: demo import: %w (%d bad rows)", err, res.Bad)
+		}
+		return false, fmt.Errorf("catalog: demo import: %w", err)
 	}
 	return true, nil
 }

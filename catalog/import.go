@@ -49,6 +49,8 @@ import (
 	"unicode/utf8"
 
 	_ "modernc.org/sqlite" // the scratch file is SQLite too
+
+	"github.com/kiosk-sco/kiosk/store"
 )
 
 // Limits of an import.
@@ -438,13 +440,20 @@ type scratch struct {
 
 func createScratch(ctx context.Context, path string) (*scratch, error) {
 	removeScratch(path)
+	// The catalog is the store's: the scratch file is private like the
+	// database (SQLite would create it with the umask's mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: import: scratch file: %w", err)
+	}
+	f.Close()
 	q := url.Values{}
 	// Nothing here needs to survive a crash: no journal, no fsync.
 	q.Add("_pragma", "journal_mode(OFF)")
 	q.Add("_pragma", "synchronous(OFF)")
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -ImportCacheKiB))
 	q.Add("_pragma", "temp_store(FILE)")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open("sqlite", store.URI(path, q))
 	if err != nil {
 		return nil, fmt.Errorf("catalog: import: scratch file: %w", err)
 	}
@@ -638,7 +647,7 @@ func (b *build) tx(ctx context.Context, fn func(tx *sql.Tx) error) (time.Duratio
 		return 0, fmt.Errorf("catalog: import: %w", err)
 	}
 	defer conn.Close()
-	uri := (&url.URL{Scheme: "file", Path: b.scratch, RawQuery: "mode=ro"}).String()
+	uri := store.URI(b.scratch, url.Values{"mode": {"ro"}})
 	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS scratch`, uri); err != nil {
 		return 0, fmt.Errorf("catalog: import: attach the scratch file: %w", err)
 	}

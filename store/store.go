@@ -53,7 +53,20 @@ func dsn(path string, readOnly bool) string {
 	} else {
 		q.Set("_txlock", "immediate")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return URI(path, q)
+}
+
+// URI is the SQLite URI filename of the file at path (relative to the working
+// directory, or absolute) with the query q. The path is made absolute and
+// escaped: in a URI filename "?" starts the query, "#" a fragment and "%" an
+// escape, so a path holding them (or a relative path, which a "file:" URI
+// would read as an authority) opens another file or none at all.
+func URI(path string, q url.Values) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
 }
 
 // Open opens (creating if needed) the database at path, verifies its settings and

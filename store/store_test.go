@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -137,5 +138,28 @@ func TestMigration2MarksVariableMeasure(t *testing.T) {
 	// The flag only takes 0 and 1.
 	if _, err := db.W.ExecContext(ctx, `UPDATE products SET variable_measure = 2`); err == nil {
 		t.Error("variable_measure = 2 accepted")
+	}
+}
+
+// Paths a shell allows but a SQLite URI reads differently: relative ones (the
+// README's ./data/kiosk.db), and ones holding "?", "#", "%" or spaces.
+func TestOpenOddPaths(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, path := range []string{"./data/kiosk.db", "data2/kiosk.db", "q?mark/kiosk.db", "ha#sh/kiosk.db", "per%25cent/kiosk.db", "with space/kiosk.db"} {
+		t.Run(path, func(t *testing.T) {
+			db, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.W.ExecContext(ctx, `INSERT INTO idempotency (lane_id, key, at, request, response) VALUES ('l', 'k', 't', 'r', '{}')`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, path)); err != nil {
+				t.Fatalf("the database is not at %s: %v", path, err)
+			}
+		})
 	}
 }

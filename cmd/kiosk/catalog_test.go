@@ -183,3 +183,16 @@ func TestCatalogImportKilledMidWrite(t *testing.T) {
 		t.Errorf("scratch file left: %v", err)
 	}
 }
+
+// The README runs the CLI with a relative --db (./data/kiosk.db), and so does
+// make run: the import's scratch file must open there too.
+func TestCatalogImportRelativeDB(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("demo.csv", []byte(header+"4006381333931,,Pen,Stift,Bolígrafo,1.99,each,standard,0,12,,office\n"), 0o644)
+	for _, db := range []string{"./data/kiosk.db", "data/other.db", "odd#dir/kiosk.db"} {
+		if out, errOut, err := runCLI(t, "catalog", "import", "--db", db, "demo.csv"); err != nil || !strings.Contains(out, "imported 1 products") {
+			t.Fatalf("import into %s: %v\n%s%s", db, err, out, errOut)
+		}
+	}
+}
