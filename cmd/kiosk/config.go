@@ -196,7 +196,10 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 	rc := c.Receipt
 	rc.WidthMM = devs.PrinterWidthMM() // the demo's simulated printer is 80 mm, the default
 	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: rc,
-		Location: loc}, nil
+		Location: loc, PlusKey: c.PlusKey, MaxLines: c.MaxLines,
+		// Without a devices section the lane runs on simulators (the demo),
+		// which include a produce scale.
+		ProduceScale: c.Devices == nil || c.Devices.ProduceScale != nil}, nil
 }
 
 // location loads the store's time zone. The binary embeds the zone database, so

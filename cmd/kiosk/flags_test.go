@@ -227,3 +227,28 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Fatal("a missing config file was ignored")
 	}
 }
+
+// Every lane rule of the configuration file reaches the lane: a key that
+// parses but is never copied over is a setting that silently does nothing.
+func TestLaneConfigFromFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "k.json")
+	os.WriteFile(p, []byte(`{"plusKey":{"maxUnitPrice":"0.50","maxQty":10},"maxLines":5,"timezone":"Europe/Berlin",
+		"devices":{"scanner":{"path":"/dev/null"},"printer":{"path":"/dev/null","widthMm":58}}}`), 0o600)
+	cfg, err := serveConfig([]string{"--config", p}, &strings.Builder{}, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := cfg.laneConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lc.PlusKey.MaxUnitPrice.String() != "0.5" || lc.PlusKey.MaxQty != 10 || lc.MaxLines != 5 || lc.Location.String() != "Europe/Berlin" ||
+		lc.ProduceScale || lc.Receipt.WidthMM != 58 {
+		t.Fatalf("lane config %+v", lc)
+	}
+	// Without a devices section (the demo) the lane has a produce scale.
+	if lc, _ := (Config{Store: "1", Lane: "1", Currency: "EUR"}).laneConfig(); !lc.ProduceScale {
+		t.Fatal("the demo's simulated produce scale is not known to the lane")
+	}
+}
