@@ -34,6 +34,9 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 		if st.voidRequested(ln.no) {
 			return nil // asked already: staff are on their way
 		}
+		if a := st.blocking(); a != nil {
+			return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: ask the staff member who comes", a.ID, a.Type)
+		}
 		return l.raise(w, AlertVoidRequest, AlertDetail{Line: ln.no, FromQty: ln.qty, ToQty: 0})
 	case OpCancel:
 		return l.cancel(w)
@@ -135,6 +138,11 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	if err != nil {
 		return &Error{Kind: KindInvalid, Code: "scan." + string(catalog.ReasonOf(err)), Detail: "please scan again", Err: err}
 	}
+	if cmd.Source == "typed" && code.Symbology != "" && !cmd.staffOnly {
+		// A symbology identifier is the scanner's word for what it read; typed,
+		// it would choose between the readings of an ambiguous code.
+		return errorf(KindInvalid, "scan.typed_symbology", "type the digits under the barcode, without %q", code.Symbology)
+	}
 	if a := w.st.blocking(); a != nil && !cmd.staffOnly {
 		// Said on the screen, so that the shopper knows the item is not in
 		// the basket.
@@ -169,9 +177,10 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	if err := labelInRange(code); err != nil {
 		return err
 	}
-	if cmd.Source == "typed" && !cmd.staffOnly && embeds(code) {
-		// A code typed on the screen is whatever the shopper wants it to be:
-		// a price, weight or count in it is for staff to check.
+	if fromPage(cmd.Source) && !cmd.staffOnly && embeds(code) {
+		// A code typed on the screen — or sent as a keyboard wedge's, which
+		// is typing too — is whatever the shopper wants it to be: a price,
+		// weight or count in it is for staff to check.
 		if err := l.ready(w); err != nil {
 			return err
 		}
@@ -214,10 +223,15 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 // party platter): GS1 AI 392n allows 15 digits.
 var MaxLabelPrice = decimal.NewFromInt(9999)
 
-// labelInRange refuses a label value no scale at a counter prints: a count
-// above MaxQty, a weight above MaxWeightG, a price above MaxLabelPrice.
+// labelInRange refuses a label value no scale at a counter prints: nothing
+// (a price of 0, a weight under a gram — a counter item's own catalog number
+// reads as such a label), a count above MaxQty, a weight above MaxWeightG, a
+// price above MaxLabelPrice.
 func labelInRange(c catalog.Code) error {
 	switch {
+	case c.Price != nil && !c.Price.IsPositive(),
+		c.WeightKg != nil && c.WeightKg.Shift(3).Round(0).Sign() <= 0:
+		return errorf(KindInvalid, "scan.out_of_range", "the label carries no price or weight: scan the label the counter printed, or ask staff")
 	case c.Count > MaxQty:
 		return errorf(KindInvalid, "scan.out_of_range", "the label says %d pieces, at most %d sell on one line: please ask staff", c.Count, MaxQty)
 	case c.WeightKg != nil && c.WeightKg.Shift(3).GreaterThan(decimal.NewFromInt(MaxWeightG)):
@@ -227,6 +241,11 @@ func labelInRange(c catalog.Code) error {
 	}
 	return nil
 }
+
+// fromPage reports a scan source the shopper's page sends: typed on the
+// screen, or from a keyboard wedge. Only the lane's serial scanner ("scanner")
+// and the simulator of the demo ("sim") read labels themselves.
+func fromPage(source string) bool { return source == "typed" || source == "keyboard" || source == "" }
 
 // embeds reports whether a code carries a price, weight or count.
 func embeds(c catalog.Code) bool { return c.Price != nil || c.WeightKg != nil || c.Count > 0 }
@@ -331,7 +350,7 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 	case st.produce.grams <= l.cfg.ScaleNoiseG:
 		return errorf(KindState, "scale.no_weight", "put %s on the scale first", p.Names.EN)
 	case !st.produce.sellable(l.cfg.ScaleNoiseG):
-		return errorf(KindState, "scale.same_load", "this load is in the basket already: take it off the scale, then put the next item on")
+		return errorf(KindState, "scale.same_load", "this load is in the basket already: empty the scale, then put the next item on")
 	default:
 		grams, source = st.produce.grams, "scale"
 	}

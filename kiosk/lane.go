@@ -32,8 +32,8 @@ type Config struct {
 	// lanes without a scale, or for staff).
 	ProduceScale bool
 	// ScaleNoiseG is the produce scale's noise in grams (default 10): a
-	// reading at most this is empty, and a load must differ from the last
-	// weighed line by more than this to be new.
+	// reading at most this is an empty scale, which a new load needs between
+	// two weighed lines.
 	ScaleNoiseG int
 	// PlusKey is when "+" may raise a line's quantity; otherwise each further
 	// unit is scanned.

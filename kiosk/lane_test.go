@@ -273,9 +273,9 @@ func TestWeighedAndLabelledItems(t *testing.T) {
 		weight int
 	}{
 		{"bananas 1.234 kg", Command{Op: OpWeighed, PLU: bananas, WeightG: 1234}, "2.09", 1234}, // 1.69 × 1.234 = 2.08546
-		{"gouda weight label", Command{Op: OpScan, Code: weightLabel}, "10.13", 785},            // 12.90 × 0.785 = 10.1265
-		{"cake price label", Command{Op: OpScan, Code: priceLabel}, "3.49", 0},
-		{"GS1 DataBar", Command{Op: OpScan, Code: "]e0019001234567890831030012503922" + "00499"}, "", 0},
+		{"gouda weight label", Command{Op: OpScan, Code: weightLabel, Source: "scanner"}, "10.13", 785}, // 12.90 × 0.785 = 10.1265
+		{"cake price label", Command{Op: OpScan, Code: priceLabel, Source: "scanner"}, "3.49", 0},
+		{"GS1 DataBar", Command{Op: OpScan, Code: "]e0019001234567890831030012503922" + "00499", Source: "scanner"}, "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tl := newTestLane(t)
@@ -294,8 +294,10 @@ func TestWeighedAndLabelledItems(t *testing.T) {
 	tl.refused(Command{Op: OpWeighed, PLU: "9999", WeightG: 100}, KindNotFound, "plu.not_found")
 	tl.refused(Command{Op: OpWeighed, PLU: bananas, WeightG: -1}, KindInvalid, "request.weight")
 	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.none") // no produce scale
-	tl.refused(Command{Op: OpScan, Code: gouda}, KindInvalid, "scan.needs_weight")
-	tl.scan(weightLabel)
+	// The counter item's own number reads as a label of 0 g: nothing to sell by.
+	tl.refused(Command{Op: OpScan, Code: gouda, Source: "scanner"}, KindInvalid, "scan.out_of_range")
+	tl.refused(Command{Op: OpScan, Code: cake, Source: "scanner"}, KindInvalid, "scan.out_of_range")
+	tl.do(Command{Op: OpScan, Code: weightLabel, Source: "scanner"})
 	tl.refused(Command{Op: OpQuantity, Line: 1, Qty: 2}, KindInvalid, "line.fixed_qty")
 }
 

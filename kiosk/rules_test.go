@@ -63,6 +63,9 @@ func TestOneOpenVoidRequestPerLine(t *testing.T) {
 	tl.scan(milk)
 	tl.scan(milk)
 	tl.scan(yoghurt)
+	tl.scan(unknown) // suspended: a void waits for the staff member who comes
+	tl.refused(Command{Op: OpVoid, Line: 1}, KindBusy, "lane.suspended")
+	tl.resolve(alertOf(t, tl.View(), AlertItemNotFound).ID, "done")
 	for range 30 {
 		tl.Do(t.Context(), Command{Op: OpVoid, Line: 1})
 		tl.Do(t.Context(), Command{Op: OpQuantity, Line: 1, Qty: 1})
@@ -111,6 +114,7 @@ func TestTypedLabelAsksStaff(t *testing.T) {
 		{"typed weight label, approved", weightLabel, "typed", "approved", 1},
 		{"typed weight label, rejected", weightLabel, "typed", "rejected", 0},
 		{"typed GS1 weight on a variable product, rejected", "(01)0" + gouda + "(3103)000001", "typed", "rejected", 0},
+		{"keyboard-wedge weight label, approved", weightLabel, "keyboard", "approved", 1},
 		{"scanned weight label", weightLabel, "scanner", "", 1},
 		{"typed plain EAN", milk, "typed", "", 1},
 	} {
@@ -179,9 +183,11 @@ func TestProduceScaleSellsEachLoadOnce(t *testing.T) {
 		{1500, true, "scale.moving"},  // touched: moving
 		{1503, false, "scale.same_load"},
 		{2200, true, "scale.moving"},
-		{2200, false, ""}, // a changed load sells
+		{2200, false, "scale.same_load"}, // a nudge or an item added on top: not a new load
 		{0, false, "scale.no_weight"},
-		{2200, false, ""}, // emptied in between: the same weight is a new load
+		{2200, false, ""}, // emptied in between: a new load, even of the same weight
+		{5, false, "scale.no_weight"},
+		{800, false, ""},
 	}
 	for i, s := range steps {
 		if i > 0 {
@@ -338,5 +344,16 @@ func TestEightDigitsLookedUpBothWays(t *testing.T) {
 	tl.resolve(a.ID, "done")
 	if v := tl.scan("]E412345670"); v.Lines[1].GTIN != "00000012345670" {
 		t.Fatalf("]E4 scan: %+v", v.Lines)
+	}
+}
+
+// A typed code cannot carry the scanner's symbology identifier: with it, a
+// shopper would choose between the two readings of an ambiguous code.
+func TestTypedCodeWithoutSymbology(t *testing.T) {
+	tl := newTestLane(t)
+	tl.refused(Command{Op: OpScan, Code: "]E4" + "12345670", Source: "typed"}, KindInvalid, "scan.typed_symbology")
+	tl.refused(Command{Op: OpScan, Code: "]E0" + milk, Source: "typed"}, KindInvalid, "scan.typed_symbology")
+	if v := tl.do(Command{Op: OpScan, Code: "]E0" + milk, Source: "scanner"}).View; len(v.Lines) != 1 {
+		t.Fatal("the scanner's ]E0 read was refused")
 	}
 }

@@ -28,8 +28,8 @@ type state struct {
 
 // produceScale is what the lane knows of the produce scale's load. A weighed
 // line takes only a settled reading of a new load: the scale must have been
-// (near) empty, or its load must have changed, since the last weighed line, so
-// one load is never sold twice; while the load moves nothing is sold.
+// (near) empty since the last weighed line, so that one load is never sold
+// twice, whole or after a nudge; while the load moves nothing is sold.
 type produceScale struct {
 	grams    int  // last settled weight
 	moving   bool // the load left grams and has not settled again
@@ -43,7 +43,7 @@ func (p produceScale) sellable(noise int) bool {
 	if p.moving || p.grams <= noise {
 		return false
 	}
-	return p.sold == 0 || p.wasEmpty || p.grams-p.sold > noise || p.sold-p.grams > noise
+	return p.sold == 0 || p.wasEmpty
 }
 
 type txnState struct {

@@ -217,6 +217,8 @@ func (s *Server) command(c *fiber.Ctx) error {
 		cmd.Source = "typed" // what a shopper sends is typed unless it says it came from a wedge scanner
 	case cmd.Source == "scanner":
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.source", "scanner reads come from the lane's scanner, not from the page"))
+	case cmd.Source == "keyboard" && !s.opt.KeyboardWedge:
+		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.source", "this lane reads no keyboard-wedge scanner"))
 	case cmd.Source == "sim" && !s.opt.Demo:
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.source", "simulated scans are for the demo only"))
 	}

@@ -17,7 +17,7 @@ func TestScanSourceFromThePage(t *testing.T) {
 	}{
 		{`{"op":"scan","code":"` + milk + `","source":"scanner"}`, 400, "request.source"},
 		{`{"op":"scan","code":"` + milk + `","source":"sim"}`, 200, ""},
-		{`{"op":"scan","code":"` + milk + `","source":"keyboard"}`, 200, ""},
+		{`{"op":"scan","code":"` + milk + `","source":"keyboard"}`, 400, "request.source"}, // no keyboard wedge configured
 		{`{"op":"scan","code":"` + milk + `"}`, 200, ""},
 	} {
 		t.Run(tc.body, func(t *testing.T) {
@@ -28,6 +28,10 @@ func TestScanSourceFromThePage(t *testing.T) {
 				t.Fatalf("status %d code %q, want %d %q: %s", status, e.Error.Code, tc.status, tc.code, body)
 			}
 		})
+	}
+	ts.srv.opt.KeyboardWedge = true
+	if status, body := ts.post(t, `{"op":"scan","code":"`+milk+`","source":"keyboard"}`, "", "application/json"); status != 200 {
+		t.Fatalf("a wedge scan with the wedge on: %d %s", status, body)
 	}
 	ts.srv.opt.Demo = false
 	if status, body := ts.post(t, `{"op":"scan","code":"`+milk+`","source":"sim"}`, "", "application/json"); status != 400 {
