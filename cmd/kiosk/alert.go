@@ -146,7 +146,7 @@ func withLane(ctx context.Context, cfg Config, method, path string, body, out an
 	}
 	unlock, err := lockFile(cfg.DB + ".lock")
 	if errors.Is(err, errLocked) {
-		return callSocket(ctx, cfg.socketPath(), method, path, body, out)
+		return callLane(ctx, cfg, method, path, body, out)
 	}
 	if err != nil {
 		return err
@@ -174,6 +174,23 @@ func withLane(ctx context.Context, cfg Config, method, path string, body, out an
 	}
 	b, _ := json.Marshal(v)
 	return json.Unmarshal(b, out)
+}
+
+// callLane calls the server that serves cfg's database over its staff socket.
+// When the command line or a configuration file named the lane, the server
+// must be that lane: a staff member who asks for lane 02 must not resolve lane
+// 01's alert.
+func callLane(ctx context.Context, cfg Config, method, path string, body, out any) error {
+	if cfg.laneNamed {
+		var v struct{ Lane string }
+		if err := callSocket(ctx, cfg.socketPath(), "GET", "/lane", nil, &v); err != nil {
+			return err
+		}
+		if want := cfg.Store + "-" + cfg.Lane; v.Lane != want {
+			return fmt.Errorf("the kiosk server on %s serves lane %s, not %s: check --db, --store and --lane", cfg.DB, v.Lane, want)
+		}
+	}
+	return callSocket(ctx, cfg.socketPath(), method, path, body, out)
 }
 
 func callSocket(ctx context.Context, sock, method, path string, body, out any) error {

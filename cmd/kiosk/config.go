@@ -41,6 +41,8 @@ type Config struct {
 	// MaxLines bounds the lines of one basket (default 300).
 	MaxLines int                 `json:"maxLines"`
 	Receipt  kiosk.ReceiptConfig `json:"receipt"`
+
+	laneNamed bool // the command line or a file said which lane: staff commands check it
 }
 
 func defaultConfig() Config {
@@ -72,9 +74,10 @@ func (c *commonFlags) load(fs *flag.FlagSet) error {
 			return err
 		}
 	}
-	if sock := c.cfg.socketPath(); filepath.Clean(sock) == filepath.Clean(c.cfg.DB) {
-		return fmt.Errorf("%w: database %s: the staff socket would be the database itself (it is the database path with .sock); name the database e.g. kiosk.db", errUsage, c.cfg.DB)
-	}
+	// A configuration file names its lane; so do --store and --lane. Staff
+	// commands then check that the server on the socket is that lane.
+	c.cfg.laneNamed = c.config != ""
+	fs.Visit(func(f *flag.Flag) { c.cfg.laneNamed = c.cfg.laneNamed || f.Name == "store" || f.Name == "lane" })
 	return nil
 }
 
@@ -216,5 +219,7 @@ func (c Config) location() (*time.Location, error) {
 }
 
 // socketPath is where a running server listens for the staff command line:
-// the database path with .sock in place of its extension.
-func (c Config) socketPath() string { return strings.TrimSuffix(c.DB, filepath.Ext(c.DB)) + ".sock" }
+// the database's path with ".sock" appended, so that two databases never
+// share one: lane.db and lane.sqlite in one directory once both had lane.sock,
+// and staff commands for one lane reached the other.
+func (c Config) socketPath() string { return c.DB + ".sock" }

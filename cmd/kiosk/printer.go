@@ -58,7 +58,7 @@ func printerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	var out struct{ OK bool }
-	if err := callSocket(ctx, c.cfg.socketPath(), "POST", "/printer/"+args[0], map[string]string{"txn": *txn, "by": *by}, &out); err != nil {
+	if err := callLane(ctx, c.cfg, "POST", "/printer/"+args[0], map[string]string{"txn": *txn, "by": *by}, &out); err != nil {
 		return err
 	}
 	if args[0] == "test" {

@@ -26,7 +26,7 @@ import (
 // flags given.
 func serveConfig(args []string, stdout, stderr io.Writer) (Config, error) {
 	fs := newFlagSet("serve", "serve [flags]", `Run the lane: the shopper screen on --addr (loopback only), and the staff socket
-for "kiosk alert" and "kiosk printer" beside the database (its path with .sock).
+for "kiosk alert" and "kiosk printer" beside the database (its path with .sock appended).
 Settings come from the defaults, then the --config file, then the flags given.`, stderr)
 	var c commonFlags
 	c.register(fs)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // socketBound, when set (tests), is called with the path the staff socket was
@@ -24,11 +25,16 @@ func listenStaffSocket(path string) (net.Listener, error) {
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode().Type() == fs.ModeSocket:
+		// Stale (its server was killed) unless someone answers on it.
+		if c, err := net.DialTimeout("unix", path, 500*time.Millisecond); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("staff socket %s: another kiosk server answers on it", path)
+		}
 		if err := os.Remove(path); err != nil {
 			return nil, fmt.Errorf("staff socket: remove the stale %s: %w", path, err)
 		}
 	case err == nil:
-		return nil, fmt.Errorf("staff socket %s: a file that is not a socket is in the way (the socket is the database path with .sock)", path)
+		return nil, fmt.Errorf("staff socket %s: a file that is not a socket is in the way (the socket is the database path with .sock appended)", path)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("staff socket: %w", err)
 	}
