@@ -257,6 +257,16 @@ func (c *DB) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Import
 		res.Version, err = c.Version(ctx)
 		return res, err
 	}
+	if !opt.Replace {
+		clashes, err := c.pluClashes(ctx, sc)
+		if err != nil {
+			return res, err
+		}
+		if len(clashes) > 0 {
+			res.Rows, res.Bad, res.Errors = res.Rows-len(clashes), len(clashes), clashes
+			return res, ErrInvalidRows
+		}
+	}
 	if err := sc.close(); err != nil {
 		return res, err
 	}
@@ -285,6 +295,57 @@ func (c *DB) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Import
 	// housekeeping, and a failure is left to the next import.
 	c.dropTable(context.WithoutCancel(ctx), oldTable, pace)
 	return res, nil
+}
+
+// pluClashes finds the file's PLUs that belong to a product the file does not
+// mention. Adding and updating would take the PLU away from that product
+// without a word (it would vanish from the produce list, and its PLU would
+// weigh the other product); the file must say what becomes of it — another
+// PLU, or none — or use another PLU. A replacing import has no such product:
+// whatever the file does not mention goes.
+func (c *DB) pluClashes(ctx context.Context, sc *scratch) ([]RowError, error) {
+	type row struct{ gtin, plu string }
+	var withPLU []row
+	rows, err := sc.db.QueryContext(ctx, `SELECT gtin, plu FROM rows WHERE plu IS NOT NULL ORDER BY plu`)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: import: scratch file: %w", err)
+	}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.gtin, &r.plu); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("catalog: import: scratch file: %w", err)
+		}
+		withPLU = append(withPLU, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("catalog: import: scratch file: %w", err)
+	}
+	var out []RowError
+	for _, r := range withPLU {
+		owner, err := c.ByPLU(ctx, r.plu)
+		if errors.Is(err, ErrNotFound) || (err == nil && owner.GTIN == r.gtin) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var inFile int
+		if err := sc.db.QueryRowContext(ctx, `SELECT count(*) FROM rows WHERE gtin = ?`, owner.GTIN).Scan(&inFile); err != nil {
+			return nil, fmt.Errorf("catalog: import: scratch file: %w", err)
+		}
+		if inFile > 0 {
+			continue // the file moves the PLU and says what its old product gets
+		}
+		out = append(out, RowError{Column: "plu", Value: r.plu, Reason: fmt.Sprintf(
+			"PLU %s of %s belongs to %s %q, which the file does not mention: list that product with its new PLU (or none), or choose another PLU",
+			r.plu, r.gtin, owner.GTIN, owner.Names.EN)})
+		if len(out) >= defaultMaxErrors {
+			break
+		}
+	}
+	return out, nil
 }
 
 // CleanupImport removes what a crashed import left behind (staging table,

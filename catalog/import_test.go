@@ -137,10 +137,17 @@ func TestImportUpsertsAndMovesPLUs(t *testing.T) {
 		rowCSV(map[string]string{"gtin": gtinN(1), "plu": "4011", "name_en": "Bananas", "sold_by": "weight", "weight_g": ""})+"\n"+
 		rowCSV(map[string]string{"gtin": gtinN(2), "plu": "4012", "name_en": "Oranges", "sold_by": "weight", "weight_g": ""})+"\n"+
 		rowCSV(map[string]string{"gtin": gtinN(3), "name_en": "Milk", "price": "1.19"})+"\n", ImportOptions{})
-	// 4011 moves from 1 to 9; 2 loses 4012 to 1; 3 is not in the file.
-	mustImport(t, c, testHeader+"\n"+
-		rowCSV(map[string]string{"gtin": gtinN(9), "plu": "4011", "name_en": "Organic bananas", "sold_by": "weight", "weight_g": ""})+"\n"+
-		rowCSV(map[string]string{"gtin": gtinN(1), "plu": "4012", "name_en": "Bananas", "sold_by": "weight", "weight_g": "", "price": "1.29"})+"\n", ImportOptions{})
+	// 4011 moves from 1 to 9; 1 takes 4012 from 2 — but 2 is not in the
+	// file, which would strip its PLU without a word: refused.
+	moves := testHeader + "\n" +
+		rowCSV(map[string]string{"gtin": gtinN(9), "plu": "4011", "name_en": "Organic bananas", "sold_by": "weight", "weight_g": ""}) + "\n" +
+		rowCSV(map[string]string{"gtin": gtinN(1), "plu": "4012", "name_en": "Bananas", "sold_by": "weight", "weight_g": "", "price": "1.29"}) + "\n"
+	res, err := c.Import(ctx, strings.NewReader(moves), ImportOptions{Rates: DefaultVATRates()})
+	if !errors.Is(err, ErrInvalidRows) || len(res.Errors) != 1 || res.Errors[0].Value != "4012" || !strings.Contains(res.Errors[0].Reason, "Oranges") {
+		t.Fatalf("PLU taken from a product the file does not mention: %v %+v", err, res.Errors)
+	}
+	// The file says what 2 gets (no PLU), and 3 is not in it.
+	mustImport(t, c, moves+rowCSV(map[string]string{"gtin": gtinN(2), "name_en": "Oranges", "sold_by": "weight", "weight_g": ""})+"\n", ImportOptions{})
 	for _, tc := range []struct{ gtin, plu, price string }{
 		{gtinN(1), "4012", "1.29"}, {gtinN(2), "", "1.19"}, {gtinN(3), "", "1.19"}, {gtinN(9), "4011", "1.19"},
 	} {

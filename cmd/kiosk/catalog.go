@@ -82,7 +82,11 @@ func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 			if re.Column != "" {
 				where = fmt.Sprintf(" %s %q:", re.Column, re.Value)
 			}
-			fmt.Fprintf(stderr, "%s:%d:%s %s\n", fs.Arg(0), re.Line, where, re.Reason)
+			at := fs.Arg(0) + ":"
+			if re.Line > 0 { // a clash with the catalog has no line of its own
+				at += fmt.Sprintf("%d:", re.Line)
+			}
+			fmt.Fprintf(stderr, "%s%s %s\n", at, where, re.Reason)
 		}
 		if more := res.Bad - len(res.Errors); more > 0 {
 			fmt.Fprintf(stderr, "... and %d more bad rows\n", more)

@@ -196,3 +196,35 @@ func TestCatalogImportRelativeDB(t *testing.T) {
 		}
 	}
 }
+
+// An import that adds and updates cannot take a PLU from a product it does not
+// mention: Bananas would lose 4011 without a word. Moving the PLU in the same
+// file is fine; so is a replacing import.
+func TestImportPLUClash(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	write := func(name, rows string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(header+rows), 0o644)
+		return p
+	}
+	base := write("base.csv", "2000000040110,4011,Bananas,Bananen,Plátanos,1.69,weight,reduced,0,,,produce\n")
+	if _, errOut, err := runCLI(t, "catalog", "import", "--db", db, base); err != nil {
+		t.Fatalf("%v %s", err, errOut)
+	}
+	clash := write("clash.csv", "4006381333931,4011,Pen,Stift,Bolígrafo,1.99,each,standard,0,,,office\n")
+	_, errOut, err := runCLI(t, "catalog", "import", "--db", db, clash)
+	if err == nil || !strings.Contains(errOut, `clash.csv: plu "4011": PLU 4011 of 04006381333931 belongs to 02000000040110 "Bananas"`) ||
+		!strings.Contains(err.Error(), "1 of 1 rows are invalid") {
+		t.Fatalf("clash imported: %v\n%s", err, errOut)
+	}
+	out, _, _ := runCLI(t, "catalog", "export", "--db", db)
+	if !strings.Contains(out, "2000000040110,4011,Bananas") || strings.Contains(out, "Pen") {
+		t.Fatalf("after the refused import:\n%s", out)
+	}
+	moved := write("moved.csv", "4006381333931,4011,Pen,Stift,Bolígrafo,1.99,each,standard,0,,,office\n"+
+		"2000000040110,4012,Bananas,Bananen,Plátanos,1.69,weight,reduced,0,,,produce\n")
+	if _, errOut, err := runCLI(t, "catalog", "import", "--db", db, moved); err != nil {
+		t.Fatalf("a PLU moved in one file: %v %s", err, errOut)
+	}
+}
