@@ -608,8 +608,9 @@ func TestDemoCatalog(t *testing.T) {
 	var byWeightPLU, aged, variable, each, marked int
 	for _, p := range ps {
 		// Exactly the in-store label items (prefixes 22/23 price, 28/29
-		// weight) may carry their price or weight in the barcode.
-		inStore := len(p.GTIN) == 14 && strings.HasPrefix(p.GTIN, "02") && strings.Contains("2389", p.GTIN[2:3])
+		// weight) and the fresh-food GTIN-14 with indicator 9 (GS1 DataBar
+		// Expanded) may carry their price or weight in the barcode.
+		inStore := len(p.GTIN) == 14 && (strings.HasPrefix(p.GTIN, "02") && strings.Contains("2389", p.GTIN[2:3]) || p.GTIN[0] == '9')
 		if p.Variable != inStore {
 			t.Errorf("%s: variable_measure %v, want %v", p, p.Variable, inStore)
 		}
@@ -648,8 +649,8 @@ func TestDemoCatalog(t *testing.T) {
 			}
 		}
 	}
-	if marked != 12 {
-		t.Errorf("%d products marked variable_measure, want the 12 in-store label items", marked)
+	if marked != 13 {
+		t.Errorf("%d products marked variable_measure, want the 12 in-store label items and one DataBar item", marked)
 	}
 	if len(ps) < 200 || byWeightPLU < 25 || aged < 10 || variable < 8 || each < 140 {
 		t.Errorf("%d products, %d by weight with PLU, %d age-restricted, %d variable-measure, %d packaged",

@@ -87,6 +87,13 @@ func (l *Lane) startTxn(w *writer) error {
 		l.id, prefix, prefix+"a").Scan(&n); err != nil {
 		return err
 	}
+	if n+1 > MaxTxnsPerDay {
+		// The id has four digits for the day's number: a fifth would make
+		// ids of different widths, which sort and print (Code 128 set C)
+		// wrong. No lane sells that often; a shopper starting and
+		// cancelling empty baskets in a loop might.
+		return errorf(KindState, "txn.day_limit", "lane %s has had %d transactions today: please use another lane", l.id, MaxTxnsPerDay)
+	}
 	id := fmt.Sprintf("%s%04d", prefix, n+1)
 	if _, err := w.execSQL(`INSERT INTO transactions (id, lane_id, state, started_at, currency, lang) VALUES (?, ?, ?, ?, ?, ?)`,
 		id, l.id, string(StateShopping), stamp(w.now), l.cfg.Currency, st.lang); err != nil {
@@ -218,6 +225,9 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	}
 	return l.addLine(w, ln, extra)
 }
+
+// MaxTxnsPerDay is how many transactions a lane numbers in a day.
+const MaxTxnsPerDay = 9999
 
 // MaxLabelPrice is the highest price a label may carry (a whole salmon, a
 // party platter): GS1 AI 392n allows 15 digits.

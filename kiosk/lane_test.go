@@ -275,7 +275,8 @@ func TestWeighedAndLabelledItems(t *testing.T) {
 		{"bananas 1.234 kg", Command{Op: OpWeighed, PLU: bananas, WeightG: 1234}, "2.09", 1234},         // 1.69 × 1.234 = 2.08546
 		{"gouda weight label", Command{Op: OpScan, Code: weightLabel, Source: "scanner"}, "10.13", 785}, // 12.90 × 0.785 = 10.1265
 		{"cake price label", Command{Op: OpScan, Code: priceLabel, Source: "scanner"}, "3.49", 0},
-		{"GS1 DataBar", Command{Op: OpScan, Code: "]e0019001234567890831030012503922" + "00499", Source: "scanner"}, "", 0},
+		{"GS1 DataBar: 1.250 kg, 4.99 on the label", Command{Op: OpScan, Code: "]e0019001234567890831030012503922" + "00499", Source: "scanner"}, "4.99", 1250},
+		{"GTIN-14 not in the catalog", Command{Op: OpScan, Code: "]e0019001234567891531030012503922" + "00499", Source: "scanner"}, "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tl := newTestLane(t)

@@ -357,3 +357,16 @@ func TestTypedCodeWithoutSymbology(t *testing.T) {
 		t.Fatal("the scanner's ]E0 read was refused")
 	}
 }
+
+// Transaction ids keep their width: after 9,999 transactions in a day the lane
+// refuses a new one instead of numbering it 10000.
+func TestTransactionsPerDayLimit(t *testing.T) {
+	tl := newTestLane(t)
+	prefix := "000101261124"
+	if _, err := tl.db.W.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+		INSERT INTO transactions (id, lane_id, state, started_at, ended_at, end_reason, currency)
+		SELECT ? || printf('%04d', i), '0001-01', 'cancelled', 't', 't', 'cancelled', 'EUR' FROM n`, prefix); err != nil {
+		t.Fatal(err)
+	}
+	tl.refused(Command{Op: OpScan, Code: milk}, KindState, "txn.day_limit")
+}
