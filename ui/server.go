@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,7 +101,11 @@ func newApp(name string) *fiber.App {
 			if errors.As(err, &fe) {
 				code = fe.Code
 			}
-			return c.Status(code).JSON(errorBody("internal", "http."+strconv.Itoa(code), err.Error()))
+			kind := "internal"
+			if code >= 400 && code < 500 {
+				kind = "invalid" // a body too large, headers too long: the request's fault
+			}
+			return c.Status(code).JSON(errorBody(kind, "http."+strconv.Itoa(code), err.Error()))
 		},
 	})
 }
@@ -185,6 +191,9 @@ func (s *Server) config(c *fiber.Ctx) error {
 // fields only, nothing after it.
 func DecodeCommand(body []byte) (kiosk.Command, error) {
 	var cmd kiosk.Command
+	if err := exactKeys(body, commandKeys); err != nil {
+		return cmd, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cmd); err != nil {
@@ -197,6 +206,50 @@ func DecodeCommand(body []byte) (kiosk.Command, error) {
 		return cmd, errors.New("alerts are resolved by staff, not from the shopper screen")
 	}
 	return cmd, nil
+}
+
+// commandKeys are the JSON names of kiosk.Command's fields.
+var commandKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[kiosk.Command]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			keys[name] = true
+		}
+	}
+	return keys
+}()
+
+// exactKeys refuses an object whose keys are not spelled as known, or appear
+// twice. encoding/json matches keys without regard to case and lets the last
+// of two win, so {"op":"help","op":"cancel"} or {"OP":...} would mean what a
+// reader of the body does not see.
+func exactKeys(body []byte, known map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("bad JSON: want one object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("bad JSON: %w", err)
+		}
+		key, _ := t.(string)
+		switch {
+		case !known[key]:
+			return fmt.Errorf("bad JSON: unknown field %q", key)
+		case seen[key]:
+			return fmt.Errorf("bad JSON: field %q twice", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("bad JSON: %w", err)
+		}
+	}
+	return nil
 }
 
 var statusOf = map[kiosk.Kind]int{

@@ -52,3 +52,27 @@ func TestScanSourceFromThePage(t *testing.T) {
 		t.Fatalf("typed GS1 price: %d %s", status, body)
 	}
 }
+
+// A command's keys are spelled exactly, once each: encoding/json alone would
+// take "OP" for "op" and let the second of two "op" win.
+func TestCommandKeysExact(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"op":"help"}`, true},
+		{`{"op":"help","op":"cancel"}`, false},
+		{`{"OP":"cancel"}`, false},
+		{`{"op":"scan","Code":"4006381333931"}`, false},
+		{`{"op":"scan","code":"4006381333931","source":"typed","Source":"scanner"}`, false},
+		{`[{"op":"help"}]`, false},
+		{`{"op":"help"} {"op":"cancel"}`, false},
+	} {
+		t.Run(tc.body, func(t *testing.T) {
+			_, err := DecodeCommand([]byte(tc.body))
+			if (err == nil) != tc.ok {
+				t.Fatalf("DecodeCommand: %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
