@@ -553,6 +553,11 @@ func (l *Lane) endTxn(w *writer, reason, by string) error {
 		return err
 	}
 	st.txn = nil
+	if st.lang != l.cfg.Lang {
+		// The next shopper starts in the store's language, not the last one's.
+		st.lang = l.cfg.Lang
+		return w.emit("language_set", map[string]string{"lang": st.lang, "reason": "txn_ended"})
+	}
 	return nil
 }
 

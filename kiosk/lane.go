@@ -296,7 +296,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 		w.rollback()
 		l.st = st
 		l.storeDevices(&st)
-		return Result{View: l.View()}, nil
+		return Result{View: l.View(), Events: []Event{}}, nil
 	}
 	var view *View
 	if err == nil && st.txn != nil && len(w.changed) > 0 {
@@ -330,7 +330,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	if len(w.events) == 0 { // a no-op under a key: only the key was recorded
 		l.st = st
 		l.storeDevices(&st)
-		return Result{View: l.View()}, nil
+		return Result{View: l.View(), Events: []Event{}}, nil
 	}
 	if view == nil {
 		view = l.buildView(&st)

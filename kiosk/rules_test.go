@@ -370,3 +370,17 @@ func TestTransactionsPerDayLimit(t *testing.T) {
 	}
 	tl.refused(Command{Op: OpScan, Code: milk}, KindState, "txn.day_limit")
 }
+
+// The next shopper starts in the store's language.
+func TestLanguageResetsAfterTheBasket(t *testing.T) {
+	tl := newTestLane(t)
+	tl.do(Command{Op: OpLang, Lang: "es"})
+	tl.scan(milk)
+	tl.cancelBasket()
+	if v := tl.View(); v.Lang != "en" {
+		t.Fatalf("language after the basket: %s", v.Lang)
+	}
+	if res := tl.do(Command{Op: OpLang, Lang: "en"}); res.Events == nil {
+		t.Fatal("a no-op answers events null, not []")
+	}
+}

@@ -174,7 +174,7 @@ func catalogExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := newFlagSet("catalog export", "catalog export [flags]", "Write the catalog as CSV, in the import's format.", stderr)
 	var c commonFlags
 	c.register(fs)
-	out := fs.String("o", "", "output file (default: standard output); written atomically")
+	out := fs.String("o", "", "output file, written atomically (default, or -: standard output)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func catalogExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer db.Close()
 	cat := catalog.NewDB(db)
-	if *out == "" {
+	if *out == "" || *out == "-" {
 		return cat.Export(ctx, stdout)
 	}
 	return atomicfile.Write(*out, func(w io.Writer) error { return cat.Export(ctx, w) })
