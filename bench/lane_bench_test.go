@@ -253,7 +253,8 @@ type httpFixture struct {
 func newHTTPFixture(b *testing.B, f *laneFixture) *httpFixture {
 	b.Helper()
 	ctx := context.Background()
-	srv := ui.New(f.lane, f.cat, ui.Options{Log: quietLog})
+	// Scans come as a keyboard-wedge scanner sends them: the page path.
+	srv := ui.New(f.lane, f.cat, ui.Options{Log: quietLog, KeyboardWedge: true})
 	app := srv.App()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

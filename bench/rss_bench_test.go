@@ -111,7 +111,7 @@ func serveRSS(b *testing.B, bin string, d *catalogData) (peakMB, startupMB float
 	base := "http://" + addr
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}}
 	defer client.CloseIdleConnections()
-	sock := strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".sock"
+	sock := dbPath + ".sock" // the staff socket: the database path with .sock appended
 	admin := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
