@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -136,9 +137,10 @@ func TestPatchAppliesOntoThePreviousView(t *testing.T) {
 		}
 		break
 	}
-	want := *tl.View()
-	if fmt.Sprintf("%+v", *shown) != fmt.Sprintf("%+v", want) {
-		t.Fatalf("patched view\n%+v\nwant\n%+v", *shown, want)
+	got, _ := json.Marshal(shown)
+	want, _ := json.Marshal(tl.View())
+	if string(got) != string(want) {
+		t.Fatalf("patched view\n%s\nwant\n%s", got, want)
 	}
 }
 

@@ -484,6 +484,7 @@ func (w *writer) emit(typ string, body any) error {
 		return fmt.Errorf("journal: %w", err)
 	}
 	w.st.seq = seq
+	ev.raw = ev.JSON() // once, for every reader of it
 	w.events = append(w.events, ev)
 	return nil
 }

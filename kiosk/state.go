@@ -165,7 +165,7 @@ func (ln *line) view() LineView {
 
 func (l *Lane) buildView(s *state) *View {
 	v := &View{Lane: l.id, Seq: s.seq, State: s.shownState(), Lang: s.lang, Currency: l.cfg.Currency,
-		Lines: []LineView{}, Alerts: []AlertView{}, Totals: TotalsView{Total: "0.00", VAT: []VATView{}}}
+		Lines: []LineView{}, Alerts: []AlertView{}, Totals: TotalsView{Total: "0.00", VAT: []VATView{}}, enc: &viewCache{}}
 	for _, a := range s.alerts {
 		v.Alerts = append(v.Alerts, AlertView{ID: a.ID, Type: a.Type, Blocking: a.Blocking, Detail: a.Detail, RaisedAt: a.RaisedAt})
 	}
@@ -194,7 +194,7 @@ func (l *Lane) buildView(s *state) *View {
 // that hold the view with sequence number from.
 func (v *View) patch(from int64, changed []int) *View {
 	p := *v
-	p.Partial, p.From = true, from
+	p.Partial, p.From, p.enc = true, from, &viewCache{}
 	p.Lines = make([]LineView, 0, len(changed))
 	for _, no := range changed {
 		if no >= 1 && no <= len(v.Lines) {

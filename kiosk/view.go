@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/kiosk-sco/kiosk/catalog"
@@ -37,7 +38,23 @@ type View struct {
 	Partial bool  `json:"partial,omitempty"`
 	From    int64 `json:"from,omitempty"`
 
-	totalMinor int64 // Totals.Total in minor units, for the transactions row
+	totalMinor int64      // Totals.Total in minor units, for the transactions row
+	enc        *viewCache // the view's JSON, encoded once for all its readers
+}
+
+type viewCache struct {
+	once sync.Once
+	b    []byte
+}
+
+// JSON is the view as JSON, encoded once however many streams send it.
+func (v *View) JSON() []byte {
+	if v.enc == nil {
+		b, _ := json.Marshal(v)
+		return b
+	}
+	v.enc.once.Do(func() { v.enc.b, _ = json.Marshal(v) })
+	return v.enc.b
 }
 
 // TxnView identifies the open transaction.
@@ -101,7 +118,23 @@ type Event struct {
 	Type string          `json:"type"`
 	At   time.Time       `json:"at"`
 	Body json.RawMessage `json:"body"`
+
+	raw []byte // JSON() of an event the lane committed, encoded once
 }
+
+// JSON is the event as JSON. An event the lane just committed was encoded
+// once, for every reader of it: the command's answer and each event stream.
+func (e Event) JSON() []byte {
+	if e.raw != nil {
+		return e.raw
+	}
+	type plain Event // without this method
+	b, _ := json.Marshal(plain(e))
+	return b
+}
+
+// MarshalJSON writes JSON().
+func (e Event) MarshalJSON() ([]byte, error) { return e.JSON(), nil }
 
 // Result is the answer to a command: the new lane view and the events it committed.
 type Result struct {

@@ -202,8 +202,18 @@ func (s *Server) replayPage(last, to int64) []kiosk.Event {
 	return evs
 }
 
+// writeSSE writes one event whose data is v as JSON. Lane events and views
+// bring their own JSON, encoded once for all streams and the command's answer.
 func writeSSE(w *bufio.Writer, id int64, event string, v any) {
-	b, _ := json.Marshal(v)
+	var b []byte
+	switch v := v.(type) {
+	case kiosk.Event:
+		b = v.JSON()
+	case *kiosk.View:
+		b = v.JSON()
+	default:
+		b, _ = json.Marshal(v)
+	}
 	if id >= 0 {
 		fmt.Fprintf(w, "id: %d\n", id)
 	}

@@ -208,6 +208,27 @@ func DecodeCommand(body []byte) (kiosk.Command, error) {
 	return cmd, nil
 }
 
+// resultJSON is res as JSON, from the view and events the lane encoded once
+// for this answer and every event stream alike.
+func resultJSON(res kiosk.Result) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"view":`)
+	b.Write(res.View.JSON())
+	b.WriteString(`,"events":[`)
+	for i, ev := range res.Events {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(ev.JSON())
+	}
+	b.WriteByte(']')
+	if res.Replayed {
+		b.WriteString(`,"replayed":true`)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
 // commandKeys are the JSON names of kiosk.Command's fields.
 var commandKeys = func() map[string]bool {
 	keys := map[string]bool{}
@@ -285,7 +306,8 @@ func (s *Server) command(c *fiber.Ctx) error {
 	if res.Patch != nil {
 		res.View = res.Patch // what the page lacks; it re-reads the lane after a gap
 	}
-	return c.JSON(res)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(resultJSON(res))
 }
 
 func replyError(c *fiber.Ctx, err error) error {
