@@ -145,7 +145,7 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	if err != nil {
 		return &Error{Kind: KindInvalid, Code: "scan." + string(catalog.ReasonOf(err)), Detail: "please scan again", Err: err}
 	}
-	if cmd.Source == "typed" && code.Symbology != "" && !cmd.staffOnly {
+	if fromPage(cmd.Source) && code.Symbology != "" && !cmd.staffOnly {
 		// A symbology identifier is the scanner's word for what it read; typed,
 		// it would choose between the readings of an ambiguous code.
 		return errorf(KindInvalid, "scan.typed_symbology", "type the digits under the barcode, without %q", code.Symbology)
@@ -252,10 +252,10 @@ func labelInRange(c catalog.Code) error {
 	return nil
 }
 
-// fromPage reports a scan source the shopper's page sends: typed on the
-// screen, or from a keyboard wedge. Only the lane's serial scanner ("scanner")
-// and the simulator of the demo ("sim") read labels themselves.
-func fromPage(source string) bool { return source == "typed" || source == "keyboard" || source == "" }
+// fromPage reports a scan source a page sends: typed on the screen, from a
+// keyboard wedge, or from the demo's /sim page. Only the lane's serial scanner
+// ("scanner") reads labels itself.
+func fromPage(source string) bool { return source != "scanner" }
 
 // embeds reports whether a code carries a price, weight or count.
 func embeds(c catalog.Code) bool { return c.Price != nil || c.WeightKg != nil || c.Count > 0 }

@@ -129,10 +129,13 @@ func (l *Lane) bagging(w *writer, ev *devices.Event) error {
 	st := w.st
 	g := ev.Weight.Grams
 	delta := g - st.baggingG
-	st.baggingG = g
-	if delta == 0 {
-		return nil // the scale's first report after a (re)connect, unchanged
+	if delta <= l.cfg.ScaleNoiseG && -delta <= l.cfg.ScaleNoiseG {
+		// The scale says its load again after a touch, a fault or a replug:
+		// a change within the noise is none. The reference stays, so slow
+		// creep is recorded once it adds up.
+		return nil
 	}
+	st.baggingG = g
 	return w.emit("bagging_weight", map[string]int{"grams": g, "delta": delta})
 }
 
@@ -152,9 +155,10 @@ func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
 	}
 	st.devStatus[role] = status
 	if role == devices.RoleProduceScale && !status.OK() {
-		// A weight from before the fault is no weight to sell by: the next
-		// settled report after recovery brings the load back.
-		st.produce.grams, st.produce.moving = 0, false
+		// A weight from before the fault is no weight to sell by: the scale
+		// says the load again once it settles after the recovery (its driver
+		// reports the first settled weight after any fault or replug).
+		st.produce.grams, st.produce.moving = 0, true
 	}
 	typ := deviceAlertType(role)
 	// Resolve alerts whose fault is gone.

@@ -121,6 +121,9 @@ func TestScalesReachTheLane(t *testing.T) {
 	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.fault")
 	tl.Device(status(devices.RoleProduceScale, true, nil, nil))
 	tl.waitFor("scale recovered", func(v *View) bool { return len(v.Alerts) == 0 })
+	// Until the scale says its load again, it is settling.
+	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.moving")
+	tl.produceEvent(0, false)
 	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.no_weight")
 
 	seq := tl.View().Seq
@@ -129,5 +132,15 @@ func TestScalesReachTheLane(t *testing.T) {
 	evs, _ := tl.EventsAfter(t.Context(), seq, 10)
 	if len(evs) != 1 || evs[0].Type != "bagging_weight" || string(evs[0].Body) != `{"delta":1240,"grams":1240}` {
 		t.Fatalf("events %+v", evs)
+	}
+	// The load said again after a touch, within the noise, is no change;
+	// creep past it is.
+	for _, g := range []int{1245, 1232, 1252} {
+		tl.Device(devices.Event{Role: devices.RoleBaggingScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: g}})
+	}
+	tl.waitFor("bagging creep", func(v *View) bool { return v.Seq == seq+2 })
+	evs, _ = tl.EventsAfter(t.Context(), seq+1, 10)
+	if len(evs) != 1 || string(evs[0].Body) != `{"delta":12,"grams":1252}` {
+		t.Fatalf("events after noise %+v", evs)
 	}
 }

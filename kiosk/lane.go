@@ -184,11 +184,9 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 		done: make(chan struct{}),
 		idem: map[string]idemEntry{},
 	}
-	if n, ok := catalog.CurrencyNumeric(cfg.Currency); ok {
-		l.currencyNumeric = n
-	} else {
-		return nil, fmt.Errorf("kiosk: currency %q: not an ISO 4217 code this build knows", cfg.Currency)
-	}
+	// Unknown to the table: a GS1 393n label (price with its currency) is
+	// then refused, as in any other currency; nothing else needs the number.
+	l.currencyNumeric, _ = catalog.CurrencyNumeric(cfg.Currency)
 	if err := l.stmt.prepare(ctx, db.W); err != nil {
 		return nil, err
 	}
@@ -234,7 +232,7 @@ func (l *Lane) Run(ctx context.Context) {
 			res, err := l.handle(context.WithoutCancel(r.ctx), r.cmd)
 			r.reply <- reply{res, err}
 		case ev := <-l.devs:
-			l.handleDevice(ctx, ev)
+			l.handleDevice(context.WithoutCancel(ctx), ev) // as commands: run to the end
 		}
 	}
 }
@@ -307,7 +305,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	if err == nil && cmd.IdemKey != "" {
 		// The key is kept even for a command that changed nothing, so that
 		// another command cannot be sent under it later.
-		idem = idemEntry{request: cmd.fingerprint(), seq: st.seq}
+		idem = idemEntry{request: cmd.fingerprint()}
 		if len(w.events) > 0 {
 			idem.first, idem.last = w.events[0].Seq, w.events[len(w.events)-1].Seq
 		}
@@ -345,17 +343,16 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 }
 
 // idemEntry is what an idempotency key stands for: a fingerprint of the
-// command it came with, the lane's sequence number after it, and the journal
-// range of its events (zero when it changed nothing). It stays small whatever
-// the basket holds: a replay reads the events back and shows today's view.
+// command it came with and the journal range of its events (zero when it
+// changed nothing). It stays small whatever the basket holds: a replay reads
+// the events back and shows today's view.
 type idemEntry struct {
 	request     string
-	seq         int64
 	first, last int64
 }
 
 func (e idemEntry) response() string {
-	return fmt.Sprintf(`{"seq":%d,"first":%d,"last":%d}`, e.seq, e.first, e.last)
+	return fmt.Sprintf(`{"first":%d,"last":%d}`, e.first, e.last)
 }
 
 func (l *Lane) rememberIdem(key string, e idemEntry) {
@@ -381,11 +378,11 @@ func (l *Lane) replay(ctx context.Context, cmd Command) (Result, bool, error) {
 		if err != nil {
 			return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
 		}
-		var r struct{ Seq, First, Last int64 }
+		var r struct{ First, Last int64 }
 		if err := json.Unmarshal([]byte(resp), &r); err != nil {
 			return Result{}, false, &Error{Kind: KindInternal, Code: "lane.storage", Err: err}
 		}
-		e.seq, e.first, e.last = r.Seq, r.First, r.Last
+		e.first, e.last = r.First, r.Last
 		l.rememberIdem(cmd.IdemKey, e)
 	}
 	if e.request != cmd.fingerprint() {
@@ -406,6 +403,10 @@ func (l *Lane) replay(ctx context.Context, cmd Command) (Result, bool, error) {
 // comes within seconds, or after a restart within minutes, never days later.
 func (l *Lane) pruneIdem(w *writer) error {
 	_, err := w.execSQL(`DELETE FROM idempotency WHERE lane_id = ? AND at < ?`, l.id, stamp(w.now.Add(-l.cfg.IdemMaxAge)))
+	// The cache forgets too (it reads what is still kept back on demand), so
+	// that an old key is forgotten however long the process has run. Clearing
+	// it before the commit is safe: a rolled-back prune only costs reads.
+	clear(l.idem)
 	return err
 }
 

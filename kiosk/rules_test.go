@@ -342,7 +342,7 @@ func TestEightDigitsLookedUpBothWays(t *testing.T) {
 	}
 	// With a symbology identifier there is no doubt.
 	tl.resolve(a.ID, "done")
-	if v := tl.scan("]E412345670"); v.Lines[1].GTIN != "00000012345670" {
+	if v := tl.do(Command{Op: OpScan, Code: "]E412345670", Source: "scanner"}).View; v.Lines[1].GTIN != "00000012345670" {
 		t.Fatalf("]E4 scan: %+v", v.Lines)
 	}
 }
@@ -353,6 +353,8 @@ func TestTypedCodeWithoutSymbology(t *testing.T) {
 	tl := newTestLane(t)
 	tl.refused(Command{Op: OpScan, Code: "]E4" + "12345670", Source: "typed"}, KindInvalid, "scan.typed_symbology")
 	tl.refused(Command{Op: OpScan, Code: "]E0" + milk, Source: "typed"}, KindInvalid, "scan.typed_symbology")
+	tl.refused(Command{Op: OpScan, Code: "]E4" + "12345670", Source: "keyboard"}, KindInvalid, "scan.typed_symbology")
+	tl.refused(Command{Op: OpScan, Code: "]E4" + "12345670", Source: "sim"}, KindInvalid, "scan.typed_symbology")
 	if v := tl.do(Command{Op: OpScan, Code: "]E0" + milk, Source: "scanner"}).View; len(v.Lines) != 1 {
 		t.Fatal("the scanner's ]E0 read was refused")
 	}
@@ -383,4 +385,12 @@ func TestLanguageResetsAfterTheBasket(t *testing.T) {
 	if res := tl.do(Command{Op: OpLang, Lang: "en"}); res.Events == nil {
 		t.Fatal("a no-op answers events null, not []")
 	}
+}
+
+// A store whose currency the GS1 table lacks still sells; only a GS1 label
+// with a price in a named currency (AI 393n) is then refused.
+func TestCurrencyOutsideTheTable(t *testing.T) {
+	tl := newLaneWith(t, func(c *Config) { c.Currency = "TRY" })
+	tl.scan(milk)
+	tl.refused(Command{Op: OpScan, Code: "(01)0" + gouda + "(3932)949499", Source: "scanner"}, KindInvalid, "scan.currency")
 }

@@ -283,7 +283,12 @@ func TestDriverUnplugReplug(t *testing.T) {
 			return connected(e)
 		})
 	}
-	r.ev.none(t, 300*time.Millisecond, "weight event", isWeight)
+	// The load is said again after the replug (the lane was told the scale
+	// was gone), once.
+	if e := r.ev.next(t, 3*time.Second, "the load after the replug", isWeight); e.Weight.Grams != 0 {
+		t.Fatalf("after the replug: %d g", e.Weight.Grams)
+	}
+	r.ev.none(t, 300*time.Millisecond, "second weight event", isWeight)
 	if g, ok := r.drv.Current(); g != 0 || !ok {
 		t.Errorf("Current after the last replug = %d, %v", g, ok)
 	}

@@ -368,7 +368,8 @@ func TestRunReportsOneOutage(t *testing.T) {
 		for _, e := range got {
 			kinds = append(kinds, strings.SplitN(e, " ", 2)[1])
 		}
-		want := []string{"connected=true faults=[]", "weight 700", "connected=false faults=[unplugged]", "connected=true faults=[]"}
+		// One outage, and the load said again once the scale is back.
+		want := []string{"connected=true faults=[]", "weight 700", "connected=false faults=[unplugged]", "connected=true faults=[]", "weight 700"}
 		if !slices.Equal(kinds, want) {
 			t.Errorf("events %q, want %q", got, want)
 		}

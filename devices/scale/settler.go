@@ -29,10 +29,11 @@ const (
 // say so. Each clears the same way it was raised: quiet again, or Count readings
 // in a row without the flag.
 //
-// Once a weight was reported, a reading that leaves its band — motion, or a
-// stable weight outside it — is reported as Moving, once, so that the lane
-// stops trusting the reported weight; the next settled run is then reported
-// even within the band, which ends the motion.
+// Once a weight was reported, a reading that leaves its band — motion, a
+// stable weight outside it, over capacity or under zero — is reported as
+// Moving, once, so that the lane stops trusting the reported weight; the next
+// settled run is then reported even within the band, which ends the motion.
+// So is the first settled run after a reconnect.
 //
 // The zero Settler is ready to use with the defaults. A Settler is not safe for
 // concurrent use.
@@ -179,7 +180,10 @@ func (s *Settler) Add(at time.Time, r Reading) Change {
 		s.run = streak{}
 	}
 	if s.hasLast && !s.leaving && !ch.Weight {
-		if d := r.Grams - s.last; r.Motion || (r.Stable && (d > s.band() || -d > s.band())) {
+		// Anything but a stable reading inside the band — motion, a stable
+		// weight outside it, over capacity, under zero — and the reported
+		// weight is no longer known to be on the scale.
+		if d := r.Grams - s.last; !r.Stable || d > s.band() || -d > s.band() {
 			s.leaving = true
 			ch.Moving, ch.Grams = true, s.last
 		}
@@ -230,11 +234,13 @@ func (s *Settler) Faults() []string { return s.faults.codes() }
 func (s *Settler) Reported() (grams int, ok bool) { return s.last, s.hasLast }
 
 // Disconnected forgets runs and faults — a reconnected scale starts from a clean
-// status — but keeps the last reported weight, so an unchanged load is not
-// reported again after a replug.
+// status — and reports the first settled weight after the reconnect even when
+// it is the one reported before: whoever listens has been told the scale was
+// gone and needs to hear what is on it now (the bagging rules see a change of
+// nothing and record nothing).
 func (s *Settler) Disconnected() {
 	s.run, s.quiet = streak{}, streak{}
-	s.leaving = false
+	s.leaving = s.hasLast
 	s.moving = false
 	s.over, s.under = flag{}, flag{}
 	s.faults = 0

@@ -127,13 +127,13 @@ func TestSettler(t *testing.T) {
 			[]string{"600ms weight 0", "1s moving from 0", "6.2s faults [motion]", "7.4s faults []", "7.4s weight 300"}},
 		{"over capacity is a fault after 3 readings and clears after 3",
 			seq(hold(0, 1*s, stable(1000)), hold(1*s, 2*s, over), hold(2*s, 3*s, stable(1000))),
-			[]string{"600ms weight 1000", "1.4s faults [over_capacity]", "2.4s faults []"}},
-		{"a single over-capacity reply is no fault",
+			[]string{"600ms weight 1000", "1s moving from 1000", "1.4s faults [over_capacity]", "2.4s faults []", "2.6s weight 1000"}},
+		{"a single over-capacity reply is no fault, but the weight is said again",
 			seq(hold(0, 1*s, stable(1000)), hold(1*s, 1200*time.Millisecond, over), hold(1200*time.Millisecond, 3*s, stable(1000))),
-			[]string{"600ms weight 1000"}},
+			[]string{"600ms weight 1000", "1s moving from 1000", "1.8s weight 1000"}},
 		{"under zero is a fault and clears with a new zero",
 			seq(hold(0, 1*s, stable(200)), hold(1*s, 2*s, under), hold(2*s, 3*s, stable(0))),
-			[]string{"600ms weight 200", "1.4s faults [under_zero]", "2s moving from 200", "2.4s faults []", "2.6s weight 0"}},
+			[]string{"600ms weight 200", "1s moving from 200", "1.4s faults [under_zero]", "2.4s faults []", "2.6s weight 0"}},
 		{"a touch that resettles inside the band is reported again: the motion is over",
 			seq(hold(0, 1*s, stable(1500)), hold(1*s, 1400*time.Millisecond, motion), hold(1400*time.Millisecond, 3*s, stable(1502))),
 			[]string{"600ms weight 1500", "1s moving from 1500", "2s weight 1502"}},
@@ -167,7 +167,7 @@ func TestSettlerSettings(t *testing.T) {
 
 func TestSettlerDisconnected(t *testing.T) {
 	var st scale.Settler
-	if got := run(&st, seq(hold(0, 1*s, stable(1000)), hold(1*s, 2*s, over))); len(got) != 2 {
+	if got := run(&st, seq(hold(0, 1*s, stable(1000)), hold(1*s, 2*s, over))); len(got) != 3 {
 		t.Fatalf("setup: %q", got)
 	}
 	st.Disconnected()
@@ -177,8 +177,9 @@ func TestSettlerDisconnected(t *testing.T) {
 	if g, ok := st.Reported(); g != 1000 || !ok {
 		t.Errorf("Reported = %d, %v; want the last weight kept", g, ok)
 	}
-	// The same load after a reconnect is not news; a new one is.
-	if got := run(&st, seq(hold(10*s, 11*s, stable(1000)), hold(11*s, 12*s, stable(400)))); !slices.Equal(got, []string{"11s moving from 1000", "11.6s weight 400"}) {
+	// After a reconnect the load is said again, once, even unchanged: the
+	// listener was told the scale was gone.
+	if got := run(&st, seq(hold(10*s, 11*s, stable(1000)), hold(11*s, 12*s, stable(400)))); !slices.Equal(got, []string{"10.6s weight 1000", "11s moving from 1000", "11.6s weight 400"}) {
 		t.Errorf("after reconnect: %q", got)
 	}
 }

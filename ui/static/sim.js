@@ -186,7 +186,15 @@
     }
   }
 
+  // scan sends code through the simulated scanner's wire when the lane has one
+  // (the lane trusts what its serial scanner reads, labels included), else as
+  // a command from this page, which the lane treats like a code typed on the
+  // screen.
   function scan(code) {
+    if ((devices || []).some((d) => d.role === "scanner" && d.connected)) {
+      scanWithScanner("scan", code);
+      return Promise.resolve();
+    }
     return act({ op: "scan", code, source: "sim" }, () => t("sim.okScan", { code: visible(code) }));
   }
 
