@@ -348,7 +348,7 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 	hasScale := l.cfg.ProduceScale || reported
 	grams, source := cmd.WeightG, "typed"
 	switch {
-	case grams > 0 && hasScale && !cmd.staffOnly:
+	case grams > 0 && hasScale:
 		return errorf(KindState, "weight.typed", "this lane weighs on its scale: put %s on the scale", p.Names.EN)
 	case grams > 0:
 	case !hasScale:
@@ -369,11 +369,7 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 	}
 	ln := line{gtin: p.GTIN, plu: p.PLU, names: p.Names, soldBy: p.SoldBy, qty: 1, weightG: grams, unit: p.Price,
 		vatClass: p.VATClass, minAge: p.MinAge}
-	extra := map[string]any{"source": source}
-	if cmd.staffOnly {
-		extra["by"] = cmd.By
-	}
-	if err := l.addLine(w, ln, extra); err != nil {
+	if err := l.addLine(w, ln, map[string]any{"source": source}); err != nil {
 		return err
 	}
 	if source == "scale" {
@@ -478,7 +474,7 @@ func (l *Lane) quantity(w *writer, cmd Command) error {
 	case cmd.Qty == ln.qty:
 		return nil
 	case cmd.Qty > ln.qty:
-		if !cmd.staffOnly && !l.cfg.PlusKey.allows(ln, cmd.Qty) {
+		if !l.cfg.PlusKey.allows(ln, cmd.Qty) {
 			return errorf(KindState, "line.scan_each", "scan each further %s: the quantity goes up by scanning", ln.names.EN)
 		}
 		if err := l.resume(w); err != nil {

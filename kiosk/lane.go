@@ -29,7 +29,7 @@ type Config struct {
 	Receipt  ReceiptConfig
 	// ProduceScale says the lane has a produce scale: weighed items are then
 	// weighed on it, and a weight typed on the screen is refused (it is for
-	// lanes without a scale, or for staff).
+	// lanes without a scale).
 	ProduceScale bool
 	// ScaleNoiseG is the produce scale's noise in grams (default 10): a
 	// reading at most this is an empty scale, which a new load needs between

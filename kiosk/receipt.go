@@ -182,6 +182,12 @@ func (l *Lane) PrintTestPage(ctx context.Context, p Printer, by string) error {
 	return err
 }
 
+// faultOf is the fault code a refusal code's sentence names already.
+var faultOf = map[string]string{
+	"printer.cover_open": devices.FaultCoverOpen, "printer.paper_end": devices.FaultPaperEnd,
+	"printer.offline": devices.FaultOffline, "printer.not_connected": devices.FaultUnplugged,
+}
+
 // printRefused turns a printer's refusal into an error that names its cause
 // in its code and in words, e.g. "printer.cover_open: test page not printed:
 // the printer cover is open".
@@ -204,8 +210,24 @@ func printRefused(err error, what string) *Error {
 		}
 	}
 	var pe *escpos.PrintError
-	if errors.As(err, &pe) && pe.Reprint {
-		why += "; part of it may have printed: tear it off and print again"
+	if errors.As(err, &pe) {
+		// The faults the sentence did not name, in the driver's words (a
+		// cutter jam, paper out besides an open cover).
+		var more []string
+		for _, f := range pe.Status.Faults {
+			if f != faultOf[code] {
+				more = append(more, escpos.FaultText(f))
+			}
+		}
+		switch {
+		case len(more) > 0 && code == "printer.fault":
+			why = "the printer reports an error: " + strings.Join(more, "; ")
+		case len(more) > 0:
+			why += "; also " + strings.Join(more, "; ")
+		}
+		if pe.Reprint {
+			why += "; part of it may have printed: tear it off and print again"
+		}
 	}
 	return &Error{Kind: KindState, Code: code, Detail: what + ": " + why, Err: err}
 }

@@ -107,6 +107,10 @@ func TestPrintRefusalsSayWhy(t *testing.T) {
 		{&escpos.PrintError{Err: escpos.ErrNotConnected}, "printer.not_connected", "the printer is not connected (unplugged or switched off)"},
 		{&escpos.PrintError{Err: escpos.ErrBusy, Cause: context.DeadlineExceeded}, "printer.busy", "the printer is busy with another job"},
 		{&escpos.PrintError{Err: escpos.ErrOffline, Reprint: true}, "printer.offline", "the printer is offline; part of it may have printed: tear it off and print again"},
+		{&escpos.PrintError{Err: escpos.ErrFault, Status: devices.Status{Connected: true, Faults: []string{devices.FaultCutter}}},
+			"printer.fault", "the printer reports an error: autocutter jammed"},
+		{&escpos.PrintError{Err: escpos.ErrCoverOpen, Status: devices.Status{Connected: true, Faults: []string{devices.FaultCoverOpen, devices.FaultPaperEnd}}},
+			"printer.cover_open", "the printer cover is open; also out of paper"},
 		{errors.New("strange"), "printer.refused", "strange"},
 	} {
 		t.Run(tc.code+" "+tc.err.Error(), func(t *testing.T) {

@@ -1,10 +1,6 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
 	"strconv"
 	"time"
 
@@ -96,16 +92,8 @@ func decodeStaffBody(c *fiber.Ctx, v any) *refusal {
 	if !JSONContentType(c.Get(fiber.HeaderContentType)) {
 		return &refusal{fiber.StatusUnsupportedMediaType, "request.content_type", "send the request as application/json"}
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		if _, err := dec.Token(); err != io.EOF {
-			return &refusal{fiber.StatusBadRequest, "request.body", "bad JSON: data after the object"}
-		}
-	}
-	if err != nil {
-		return &refusal{fiber.StatusBadRequest, "request.body", fmt.Sprintf("bad JSON: %v", err)}
+	if err := strictDecode(c.Body(), v); err != nil {
+		return &refusal{fiber.StatusBadRequest, "request.body", err.Error()}
 	}
 	return nil
 }

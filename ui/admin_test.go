@@ -138,3 +138,25 @@ func TestAdminAPI(t *testing.T) {
 		}
 	})
 }
+
+// The staff API reads its bodies as strictly as the shopper's: a key spelled
+// another way or given twice is refused, not read as the last one.
+func TestStaffBodyKeysExact(t *testing.T) {
+	var body struct {
+		Outcome string `json:"outcome"`
+		By      string `json:"by"`
+	}
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{`{"outcome":"rejected","by":"anna"}`, true},
+		{`{"outcome":"rejected","Outcome":"approved","by":"anna"}`, false},
+		{`{"outcome":"rejected","outcome":"approved","by":"anna"}`, false},
+		{`{"OUTCOME":"approved","by":"anna"}`, false},
+	} {
+		if err := strictDecode([]byte(tc.in), &body); (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+}

@@ -191,16 +191,8 @@ func (s *Server) config(c *fiber.Ctx) error {
 // fields only, nothing after it.
 func DecodeCommand(body []byte) (kiosk.Command, error) {
 	var cmd kiosk.Command
-	if err := exactKeys(body, commandKeys); err != nil {
+	if err := strictDecode(body, &cmd); err != nil {
 		return cmd, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cmd); err != nil {
-		return cmd, fmt.Errorf("bad JSON: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return cmd, errors.New("bad JSON: data after the command object")
 	}
 	if cmd.Op == kiosk.OpResolve {
 		return cmd, errors.New("alerts are resolved by staff, not from the shopper screen")
@@ -229,18 +221,42 @@ func resultJSON(res kiosk.Result) []byte {
 	return b.Bytes()
 }
 
-// commandKeys are the JSON names of kiosk.Command's fields.
-var commandKeys = func() map[string]bool {
+// strictDecode decodes body, one JSON object, into the struct v: known
+// fields only, each spelled exactly and given once, nothing after it.
+func strictDecode(body []byte, v any) error {
+	if err := exactKeys(body, jsonKeys(reflect.TypeOf(v).Elem())); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bad JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("bad JSON: data after the object")
+	}
+	return nil
+}
+
+// jsonKeys are the JSON names of a struct type's fields.
+func jsonKeys(t reflect.Type) map[string]bool {
 	keys := map[string]bool{}
-	t := reflect.TypeFor[kiosk.Command]()
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+		case "":
+			keys[f.Name] = true
+		default:
 			keys[name] = true
 		}
 	}
 	return keys
-}()
+}
 
 // exactKeys refuses an object whose keys are not spelled as known, or appear
 // twice. encoding/json matches keys without regard to case and lets the last

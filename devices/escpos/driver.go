@@ -95,7 +95,7 @@ func (e *PrintError) Error() string {
 	var more []string
 	for _, code := range e.Status.Faults {
 		if err := faultErr[code]; err == nil || err != e.Err {
-			more = append(more, faultText(code))
+			more = append(more, FaultText(code))
 		}
 	}
 	switch {
@@ -129,12 +129,12 @@ var faultErr = map[string]error{
 	devices.FaultOffline:   ErrOffline,
 }
 
-// faultText says what a printer's fault or warning code means, for staff.
+// FaultText says what a printer's fault or warning code means, for staff.
 // The causes follow Epson's DLE EOT 3 notes: an autocutter error is mostly a
 // paper jam at the cutter; an unrecoverable error needs the power cycled; an
 // auto-recoverable one (head too hot) or a mechanical one clears by itself or
 // with the cover opened and closed.
-func faultText(code string) string {
+func FaultText(code string) string {
 	switch code {
 	case devices.FaultUnplugged:
 		return "not connected"

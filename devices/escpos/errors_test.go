@@ -82,8 +82,8 @@ func TestEveryFaultHasWords(t *testing.T) {
 	for _, code := range []string{devices.FaultUnplugged, devices.FaultOffline, devices.FaultCoverOpen, devices.FaultPaperEnd,
 		devices.FaultCutter, devices.FaultUnrecover, devices.FaultRecoverable, devices.WarnPaperNearEnd} {
 		t.Run(code, func(t *testing.T) {
-			if w := faultText(code); w == "" || strings.Contains(w, "_") || code != devices.FaultOffline && w == code {
-				t.Fatalf("faultText(%q) = %q", code, w)
+			if w := FaultText(code); w == "" || strings.Contains(w, "_") || code != devices.FaultOffline && w == code {
+				t.Fatalf("FaultText(%q) = %q", code, w)
 			}
 		})
 	}
