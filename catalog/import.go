@@ -44,7 +44,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -172,9 +171,6 @@ type Version struct {
 	SHA256     string    `json:"sha256"` // of the file's bytes, hex
 }
 
-// stampLayout writes instants in UTC at a fixed width, so that they sort as text.
-const stampLayout = "2006-01-02T15:04:05.000000000Z"
-
 // Version returns the catalog version in use: the last successful import,
 // or the zero Version when none was recorded (a catalog from before
 // versions, or none).
@@ -189,8 +185,8 @@ func (c *DB) Version(ctx context.Context) (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("catalog: version: %w", err)
 	}
-	if v.ImportedAt, err = time.Parse(stampLayout, at); err != nil {
-		return Version{}, fmt.Errorf("catalog: version %d: imported_at %q: %w", v.Version, at, err)
+	if v.ImportedAt = store.ParseStamp(at); v.ImportedAt.IsZero() {
+		return Version{}, fmt.Errorf("catalog: version %d: imported_at %q is not an instant", v.Version, at)
 	}
 	return v, nil
 }
@@ -571,21 +567,14 @@ func removeScratch(path string) {
 // lock on a file beside it, which the kernel releases when the process ends,
 // however it ends.
 func lockImport(dbPath string) (func(), error) {
-	f, err := os.OpenFile(dbPath+"-import.lock", os.O_RDWR|os.O_CREATE, 0o600)
+	unlock, err := store.LockFile(dbPath + "-import.lock")
+	if errors.Is(err, store.ErrLocked) {
+		return nil, ErrImportBusy
+	}
 	if err != nil {
 		return nil, fmt.Errorf("catalog: import lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrImportBusy
-		}
-		return nil, fmt.Errorf("catalog: import lock: %w", err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return unlock, nil
 }
 
 // build writes the staging table from the current catalog and the scratch file.
@@ -902,7 +891,7 @@ func (b *build) switchOver(ctx context.Context, v *Version) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO catalog_versions (version, imported_at, rows, products, mode, source, sha256)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, v.Version, v.ImportedAt.Format(stampLayout), v.Rows, v.Products, v.Mode, v.Source, v.SHA256)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, v.Version, store.Stamp(v.ImportedAt), v.Rows, v.Products, v.Mode, v.Source, v.SHA256)
 		return err
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/store"
 )
 
 // apply runs one validated command against w.st, writing through w.
@@ -96,7 +97,7 @@ func (l *Lane) startTxn(w *writer) error {
 	}
 	id := fmt.Sprintf("%s%04d", prefix, n+1)
 	if _, err := w.execSQL(`INSERT INTO transactions (id, lane_id, state, started_at, currency, lang) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, l.id, string(StateShopping), stamp(w.now), l.cfg.Currency, st.lang); err != nil {
+		id, l.id, string(StateShopping), store.Stamp(w.now), l.cfg.Currency, st.lang); err != nil {
 		return err
 	}
 	st.txn = &txnState{id: id, started: w.now, phase: StateShopping}
@@ -396,7 +397,7 @@ func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
 		emb = minor(*ln.embedded)
 	}
 	if err := w.exec(l.stmt.lineInsert, t.id, ln.no, ln.gtin, ln.plu, ln.code, string(names), string(ln.soldBy), ln.qty, ln.weightG,
-		minor(ln.unit), emb, minor(ln.amount), ln.vatClass, ln.vatRate.String(), ln.minAge, 0, stamp(w.now)); err != nil {
+		minor(ln.unit), emb, minor(ln.amount), ln.vatClass, ln.vatRate.String(), ln.minAge, 0, store.Stamp(w.now)); err != nil {
 		return err
 	}
 	t.lines = append(t.lines, ln)
@@ -542,7 +543,7 @@ func (l *Lane) endTxn(w *writer, reason, by string) error {
 	}
 	st.alerts = kept
 	if _, err := w.execSQL(`UPDATE transactions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?`,
-		reason, stamp(w.now), reason, t.id); err != nil {
+		reason, store.Stamp(w.now), reason, t.id); err != nil {
 		return err
 	}
 	if err := w.emit("txn_"+reason, map[string]any{"by": by}); err != nil {
@@ -574,7 +575,7 @@ func (l *Lane) raiseAs(w *writer, typ string, d AlertDetail, blocking bool) erro
 	if err := w.begin(); err != nil {
 		return err
 	}
-	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, blocking, string(detail), stamp(w.now))
+	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, blocking, string(detail), store.Stamp(w.now))
 	if err != nil {
 		return err
 	}
@@ -586,7 +587,7 @@ func (l *Lane) raiseAs(w *writer, typ string, d AlertDetail, blocking bool) erro
 }
 
 func (l *Lane) closeAlert(w *writer, a Alert, by, outcome string) error {
-	if err := w.exec(l.stmt.alertResolve, stamp(w.now), by, outcome, a.ID); err != nil {
+	if err := w.exec(l.stmt.alertResolve, store.Stamp(w.now), by, outcome, a.ID); err != nil {
 		return err
 	}
 	return w.emit("alert_resolved", map[string]any{"id": a.ID, "type": a.Type, "by": by, "outcome": outcome})

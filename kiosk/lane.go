@@ -309,7 +309,7 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 		if len(w.events) > 0 {
 			idem.first, idem.last = w.events[0].Seq, w.events[len(w.events)-1].Seq
 		}
-		err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, stamp(w.now), idem.request, idem.response())
+		err = w.exec(l.stmt.idemInsert, l.id, cmd.IdemKey, store.Stamp(w.now), idem.request, idem.response())
 	}
 	if err == nil {
 		err = w.commit()
@@ -402,7 +402,7 @@ func (l *Lane) replay(ctx context.Context, cmd Command) (Result, bool, error) {
 // pruneIdem forgets idempotency keys older than the configured age: a retry
 // comes within seconds, or after a restart within minutes, never days later.
 func (l *Lane) pruneIdem(w *writer) error {
-	_, err := w.execSQL(`DELETE FROM idempotency WHERE lane_id = ? AND at < ?`, l.id, stamp(w.now.Add(-l.cfg.IdemMaxAge)))
+	_, err := w.execSQL(`DELETE FROM idempotency WHERE lane_id = ? AND at < ?`, l.id, store.Stamp(w.now.Add(-l.cfg.IdemMaxAge)))
 	// The cache forgets too (it reads what is still kept back on demand), so
 	// that an old key is forgotten however long the process has run. Clearing
 	// it before the commit is safe: a rolled-back prune only costs reads.
@@ -481,7 +481,7 @@ func (w *writer) emit(typ string, body any) error {
 		ev.Txn = w.st.txn.id
 		txn = ev.Txn
 	}
-	if err := w.exec(w.l.stmt.journal, ev.ID, ev.Lane, ev.Seq, txn, ev.Type, stamp(ev.At), string(b)); err != nil {
+	if err := w.exec(w.l.stmt.journal, ev.ID, ev.Lane, ev.Seq, txn, ev.Type, store.Stamp(ev.At), string(b)); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	w.st.seq = seq

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/store"
 )
 
 // load reads the lane back from SQLite: the last sequence number, the open
@@ -28,7 +29,7 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 	case err != nil:
 		return st, fmt.Errorf("kiosk: load transaction: %w", err)
 	default:
-		t.started = parseStamp(started)
+		t.started = store.ParseStamp(started)
 		t.phase = State(phase)
 		if t.lines, err = l.loadLines(ctx, db, t.id); err != nil {
 			return st, err
@@ -56,7 +57,7 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 			return st, err
 		}
 		a.Detail = json.RawMessage(detail)
-		a.RaisedAt = parseStamp(raised)
+		a.RaisedAt = store.ParseStamp(raised)
 		st.alerts = append(st.alerts, a)
 	}
 	return st, rows.Err()
@@ -125,7 +126,7 @@ func (l *Lane) events(ctx context.Context, q string, args ...any) ([]Event, erro
 		if err := rows.Scan(&ev.ID, &ev.Seq, &ev.Txn, &ev.Type, &at, &body); err != nil {
 			return nil, err
 		}
-		ev.At = parseStamp(at)
+		ev.At = store.ParseStamp(at)
 		ev.Body = json.RawMessage(body)
 		out = append(out, ev)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices/escpos"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 	"github.com/kiosk-sco/kiosk/kiosk/receipt"
+	"github.com/kiosk-sco/kiosk/store"
 )
 
 // Printer prints ESC/POS jobs; *escpos.Driver is one.
@@ -68,23 +69,21 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (receipt.Receipt, erro
 	if err != nil {
 		return r, err
 	}
-	r.Time = parseStamp(started).In(l.cfg.Location)
+	r.Time = store.ParseStamp(started).In(l.cfg.Location)
 	r.Status = receipt.Open
 	if ended.Valid {
-		r.Time = parseStamp(ended.String).In(l.cfg.Location)
+		r.Time = store.ParseStamp(ended.String).In(l.cfg.Location)
 		r.Status = receiptStatus(reason.String)
 	}
 	lines, err := l.loadLines(ctx, l.db.R, txnID)
 	if err != nil {
 		return r, err
 	}
-	items := make([]pricing.Item, 0, len(lines))
-	for _, ln := range lines {
-		if !ln.voided {
-			items = append(items, ln.pricingItem())
-		}
+	amounts := make([]pricing.Priced, len(lines))
+	for i := range lines {
+		amounts[i] = lines[i].priced // loadLines priced each line; voided ones count nothing
 	}
-	priced := pricing.Price(items)
+	priced := pricing.Sum(amounts)
 	letters := vatLetters(priced.VAT)
 	for _, ln := range lines {
 		if ln.voided {

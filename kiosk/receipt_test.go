@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/devices/escpos"
+	"github.com/kiosk-sco/kiosk/i18n"
 	"github.com/kiosk-sco/kiosk/kiosk/receipt"
 )
 
@@ -152,5 +155,19 @@ func TestCancelledReceiptSaysCancelled(t *testing.T) {
 	}
 	if bytes.Contains(p.jobs[0], []byte("NOT PAID")) {
 		t.Fatal("a cancelled receipt says NOT PAID")
+	}
+}
+
+// The screen's and the receipt's languages (i18n) are the languages products
+// are named in (catalog): a language in one and not the other would show
+// English names on a German screen, or words nobody translated.
+func TestLanguagesAgree(t *testing.T) {
+	var names []string
+	for _, l := range catalog.Langs {
+		names = append(names, string(l))
+	}
+	slices.Sort(names)
+	if got := i18n.Langs(); !slices.Equal(got, names) {
+		t.Fatalf("i18n has %v, catalog names products in %v", got, names)
 	}
 }

@@ -355,11 +355,7 @@ func (s *Server) produce(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]itemJSON, 0, len(ps))
-	for _, p := range ps {
-		items = append(items, itemJSON{GTIN: p.GTIN, Code: catalog.ShortGTIN(p.GTIN), PLU: p.PLU, Names: p.Names,
-			Price: p.Price.StringFixed(2), SoldBy: p.SoldBy, MinAge: p.MinAge, Category: p.Category})
-	}
+	items := itemsOf(ps)
 	return c.JSON(fiber.Map{"items": items})
 }
 
@@ -374,26 +370,12 @@ type itemJSON struct {
 	Category string         `json:"category"`
 }
 
-// listProducts walks the catalog in pages and keeps up to limit products that match.
-func (s *Server) listProducts(ctx context.Context, keep func(catalog.Product) bool, limit int) ([]itemJSON, error) {
-	out := []itemJSON{}
-	after := ""
-	for scanned := 0; len(out) < limit && scanned < 20000; {
-		page, err := s.cat.List(ctx, after, "", 500)
-		if err != nil {
-			return nil, err
-		}
-		if len(page) == 0 {
-			break
-		}
-		scanned += len(page)
-		for _, p := range page {
-			if keep(p) && len(out) < limit {
-				out = append(out, itemJSON{GTIN: p.GTIN, Code: catalog.ShortGTIN(p.GTIN), PLU: p.PLU, Names: p.Names,
-					Price: p.Price.StringFixed(2), SoldBy: p.SoldBy, MinAge: p.MinAge, Category: p.Category})
-			}
-		}
-		after = page[len(page)-1].GTIN
+// itemsOf lists products as the pages read them.
+func itemsOf(ps []catalog.Product) []itemJSON {
+	out := make([]itemJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, itemJSON{GTIN: p.GTIN, Code: catalog.ShortGTIN(p.GTIN), PLU: p.PLU, Names: p.Names,
+			Price: p.Price.StringFixed(2), SoldBy: p.SoldBy, MinAge: p.MinAge, Category: p.Category})
 	}
-	return out, nil
+	return out
 }

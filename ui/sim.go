@@ -37,10 +37,11 @@ var simSamples = []sample{
 func (s *Server) simItems(c *fiber.Ctx) error {
 	ctx, cancel := s.handlerContext(10 * time.Second)
 	defer cancel()
-	items, err := s.listProducts(ctx, func(catalog.Product) bool { return true }, 400)
+	ps, err := s.cat.List(ctx, "", "", 400) // the first 400 in GTIN order: enough to try things
 	if err != nil {
 		return err
 	}
+	items := itemsOf(ps)
 	samples := append([]sample{}, s.labelSamples(items)...)
 	samples = append(samples, simSamples...)
 	return c.JSON(fiber.Map{"items": items, "samples": samples})

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kiosk-sco/kiosk/catalog"
@@ -226,18 +225,11 @@ func requireLoopback(addr string) error {
 // errLocked reports that another kiosk process holds the database.
 var errLocked = errors.New("another kiosk is running on this database")
 
-// lockFile takes an exclusive lock that lives as long as the process.
+// lockFile takes the database's lock for as long as the process runs.
 func lockFile(path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+	unlock, err := store.LockFile(path)
+	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%w (%s)", errLocked, path)
 	}
-	return func() { f.Close() }, nil
+	return unlock, err
 }

@@ -792,17 +792,11 @@
     // The produce scale as the lane last reported it: present once /api/devices
     // lists it or it sends a weight; grams is its last settled reading.
     const scale = { present: false, grams: 0, moving: false, notices: 0 };
-    let weightTyped = false; // the shopper typed a weight in this weigh step
 
     // scaleFault is the open alert of the produce scale, if any.
     function scaleFault() {
       const alerts = view && Array.isArray(view.alerts) ? view.alerts : [];
       return alerts.find((a) => a && a.type === "scale_fault" && alertDetail(a).device === "scale.produce") || null;
-    }
-
-    // scaleUsable: the lane has a produce scale and it reports no fault.
-    function scaleUsable() {
-      return scale.present && !scaleFault();
     }
 
     // loadScale reads the produce scale from /api/devices. A notice that
@@ -819,9 +813,9 @@
       }, () => { /* keep what we know; notices keep coming */ });
     }
 
-    // renderScale shows the produce scale in the weigh step: its live reading,
-    // "Use the scale", and the typed weight following the scale until the
-    // shopper types one.
+    // renderScale shows the produce scale in the weigh step: its live reading
+    // and "Use the scale"; with a scale there is no typed weight (the lane
+    // sells only what its scale weighed).
     function renderScale() {
       const fault = scaleFault();
       el.scaleBox.hidden = !scale.present;
@@ -854,9 +848,6 @@
       el.scaleWeight.dataset.grams = String(scale.grams);
       el.scaleWeight.textContent = text;
       el.weightScale.disabled = !!fault;
-      if (chosen && !weightTyped) {
-        el.weightInput.value = state === "weight" && scale.grams <= 30000 ? String(scale.grams) : "";
-      }
     }
 
     // weightSource is the one place a weighed item's weight comes from. The
@@ -954,7 +945,6 @@
       const it = (produce || []).find((x) => String(x.plu) === plu);
       if (!it) return;
       chosen = it;
-      weightTyped = false;
       el.weightInput.value = scale.present ? "" : "500";
       el.producePick.hidden = true;
       el.produceWeigh.hidden = false;
@@ -999,9 +989,6 @@
         return;
       }
       weigh(grams);
-    });
-    el.weightInput.addEventListener("input", () => {
-      weightTyped = true;
     });
     el.weightScale.addEventListener("click", singleTap(() => weigh(null)));
     document.addEventListener("keydown", (e) => {
