@@ -45,7 +45,8 @@ vet: ## go vet, of the production and the simulator build
 fmt: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-staticcheck: ## staticcheck (go tool)
+staticcheck: ## staticcheck (go tool) of the production and the simulator build
+	$(GO) tool staticcheck ./...
 	$(GO) tool staticcheck $(SIM) ./...
 
 check: vet fmt staticcheck race ## vet, gofmt, staticcheck, race tests and a clean tree

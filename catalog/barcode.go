@@ -55,7 +55,8 @@ type Code struct {
 	// digit recomputed; otherwise it equals GTIN.
 	LookupGTIN string
 	// AltLookupGTIN is the GTIN-14 of the other reading of an ambiguous scan,
-	// to look up when LookupGTIN is not in the catalog; "" when the scan has
+	// to look up as well as LookupGTIN (the lane sells the reading its
+	// catalog has, and asks staff when it has both); "" when the scan has
 	// one reading. Only 8 digits without a symbology identifier have two: a
 	// valid EAN-8 (Format, GTIN and LookupGTIN) that is also a valid UPC-E,
 	// whose expanded UPC-A this is.

@@ -307,12 +307,6 @@ func TestEmbeddedValuesOnlyForVariableMeasure(t *testing.T) {
 				return
 			}
 			res, err := tl.Do(t.Context(), Command{Op: OpScan, Code: tc.code, Source: "scanner"})
-			if tc.amount == "" {
-				if err == nil && len(res.View.Lines) > 0 && res.View.Lines[0].Amount == "0.01" {
-					t.Fatalf("sold by the label: %+v", res.View.Lines[0])
-				}
-				return
-			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,12 +29,11 @@ func TestScanSourceFromThePage(t *testing.T) {
 			}
 		})
 	}
-	ts.srv.opt.KeyboardWedge = true
-	if status, body := ts.post(t, `{"op":"scan","code":"`+milk+`","source":"keyboard"}`, "", "application/json"); status != 200 {
+	store := newTestServerWith(t, testServerOptions{ui: func(o *Options) { o.Demo, o.KeyboardWedge = false, true }})
+	if status, body := store.post(t, `{"op":"scan","code":"`+milk+`","source":"keyboard"}`, "", "application/json"); status != 200 {
 		t.Fatalf("a wedge scan with the wedge on: %d %s", status, body)
 	}
-	ts.srv.opt.Demo = false
-	if status, body := ts.post(t, `{"op":"scan","code":"`+milk+`","source":"sim"}`, "", "application/json"); status != 400 {
+	if status, body := store.post(t, `{"op":"scan","code":"`+milk+`","source":"sim"}`, "", "application/json"); status != 400 {
 		t.Fatalf("a simulated scan outside the demo: %d %s", status, body)
 	}
 	// A typed GS1 code with a weight on a product sold by its label asks

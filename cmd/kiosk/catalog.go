@@ -40,7 +40,7 @@ func catalogCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func catalogImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("catalog import", "catalog import [flags] FILE.csv",
-		"Validate every row of FILE.csv, then import it in one transaction, or report every bad row\nas FILE:LINE: column \"value\": reason and import nothing.", stderr)
+		"Validate every row of FILE.csv, then import it (in short transactions into a staged copy,\nswitched in at once, while the lane keeps selling), or report every bad row as\nFILE:LINE: column \"value\": reason and import nothing.", stderr)
 	var c commonFlags
 	c.register(fs)
 	replace := fs.Bool("replace", false, "delete products that are not in the file (default: add and update only)")

@@ -66,8 +66,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 // load applies the configuration in order: the defaults, then the --config
 // file (a relative "db" in it is relative to the file's directory), then the
 // flags given on the command line (a relative --db is relative to the working
-// directory). It refuses a database path whose staff socket would be the
-// database itself.
+// directory). It notes whether the lane was named (a file, --store or
+// --lane), which staff commands then check against the server.
 func (c *commonFlags) load(fs *flag.FlagSet) error {
 	if c.config != "" {
 		if err := c.loadFile(fs); err != nil {
