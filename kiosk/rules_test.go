@@ -114,6 +114,8 @@ func TestTypedLabelAsksStaff(t *testing.T) {
 		{"typed weight label, approved", weightLabel, "typed", "approved", 1},
 		{"typed weight label, rejected", weightLabel, "typed", "rejected", 0},
 		{"typed GS1 weight on a variable product, rejected", "(01)0" + gouda + "(3103)000001", "typed", "rejected", 0},
+		{"typed GS1 weight on a variable product, approved", "(01)0" + gouda + "(3103)000785", "typed", "approved", 1},
+		{"/sim page weight label, approved", weightLabel, "sim", "approved", 1},
 		{"keyboard-wedge weight label, approved", weightLabel, "keyboard", "approved", 1},
 		{"scanned weight label", weightLabel, "scanner", "", 1},
 		{"typed plain EAN", milk, "typed", "", 1},
