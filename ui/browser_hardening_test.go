@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"github.com/kiosk-sco/kiosk/internal/testout"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -94,7 +95,7 @@ func TestOtherPagesCannotDriveTheLane(t *testing.T) {
 	defer evil.Close()
 	port := ts.addr[strings.LastIndex(ts.addr, ":")+1:]
 	browser := startBrowser(t, chromedp.Flag("host-resolver-rules", "MAP evil.test 127.0.0.1"))
-	tab := newBrowserTab(t, browser, "evil", artifactDir(t))
+	tab := newBrowserTab(t, browser, "evil", testout.Dir(t, "browser"))
 
 	// 1. A page of another origin (another port of this machine).
 	tab.do("open the other page", chromedp.Navigate(evil.URL))
@@ -151,7 +152,7 @@ func TestPageResetsWhenDatabaseReplaced(t *testing.T) {
 		old.post(t, `{"op":"scan","code":"`+milk+`"}`, "", "application/json")
 	}
 	browser := startBrowser(t)
-	shop := newBrowserTab(t, browser, "reset", artifactDir(t))
+	shop := newBrowserTab(t, browser, "reset", testout.Dir(t, "browser"))
 	shop.do("open the shopper screen", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(old.url+"/"))
 	shop.waitFor("the old basket", `document.querySelector("#conn").dataset.conn === "online" &&
 		document.body.dataset.state === "shopping" && document.querySelectorAll("#lines tr.line").length === 1`)

@@ -18,6 +18,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/i18n"
 	"github.com/kiosk-sco/kiosk/internal/atomicfile"
+	"github.com/kiosk-sco/kiosk/internal/testout"
 	"github.com/kiosk-sco/kiosk/kiosk"
 )
 
@@ -51,23 +52,6 @@ func chromiumPath(t *testing.T) string {
 	}
 	t.Skip("chromium not found: install Debian's chromium to run the browser test")
 	return ""
-}
-
-// artifactDir is where the test leaves its screenshots.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("KIOSK_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "out", "browser") // the test runs in ui/
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return abs
 }
 
 // browserTab is one browser tab of the test.
@@ -268,7 +252,7 @@ func amountRe(amount string) *regexp.Regexp {
 
 func TestShopperScreenInBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
-	artifacts := artifactDir(t)
+	artifacts := testout.Dir(t, "browser")
 	ts := newTestServer(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)

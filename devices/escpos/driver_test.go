@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +17,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices/escpos"
 	"github.com/kiosk-sco/kiosk/devices/escpos/printersim"
 	"github.com/kiosk-sco/kiosk/devices/serialport"
+	"github.com/kiosk-sco/kiosk/internal/testout"
 )
 
 // Short timings: a loaded 2-core machine under -race still keeps them.
@@ -152,54 +151,6 @@ func sampleJob(txn string, widthMM int, native bool) []byte {
 	return b.Align(escpos.AlignLeft).Feed(2).Cut(true).Bytes()
 }
 
-// artifacts is where rendered receipts are kept: $KIOSK_ARTIFACTS or
-// out/receipts at the module root (gitignored).
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("KIOSK_ARTIFACTS")
-	if dir == "" {
-		root, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				t.Fatal("no go.mod above the test")
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, "out")
-	}
-	dir = filepath.Join(dir, "receipts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// zbar decodes every barcode in a PNG file with zbarimg.
-func zbar(t *testing.T, path string) []string {
-	t.Helper()
-	bin, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("zbarimg missing (apt-get install zbar-tools)")
-		}
-		t.Skip("zbarimg missing (apt-get install zbar-tools)")
-	}
-	cmd := exec.Command(bin, "--raw", "-q", path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("zbarimg %s: %v\n%s", path, err, stderr.String())
-	}
-	return strings.Split(strings.TrimSpace(string(out)), "\n")
-}
-
 func TestPrintReceiptScans(t *testing.T) {
 	for _, tc := range []struct {
 		width  int
@@ -228,11 +179,11 @@ func TestPrintReceiptScans(t *testing.T) {
 					t.Errorf("%q not printed:\n%s", want, text)
 				}
 			}
-			path := filepath.Join(artifacts(t), "receipt_"+name+".png")
+			path := filepath.Join(testout.Dir(t, "receipts"), "receipt_"+name+".png")
 			if err := h.sim.WritePNG(path); err != nil {
 				t.Fatal(err)
 			}
-			got := zbar(t, path)
+			got := testout.Zbar(t, path)
 			for _, want := range []string{txn, "https://r.example.com/r/" + txn} {
 				found := false
 				for _, g := range got {

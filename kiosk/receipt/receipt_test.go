@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices/escpos"
 	"github.com/kiosk-sco/kiosk/devices/escpos/paper"
 	"github.com/kiosk-sco/kiosk/i18n"
+	"github.com/kiosk-sco/kiosk/internal/testout"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -381,11 +381,11 @@ func TestPreviewScans(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				path := filepath.Join(artifacts(t), name+".png")
+				path := filepath.Join(testout.Dir(t, "receipts"), name+".png")
 				if err := os.WriteFile(path, b, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				got := zbar(t, path)
+				got := testout.Zbar(t, path)
 				for _, want := range []string{r.TxnID, r.URL} {
 					found := false
 					for _, g := range got {
@@ -398,54 +398,6 @@ func TestPreviewScans(t *testing.T) {
 			})
 		}
 	}
-}
-
-// artifacts is where rendered receipts are kept for a person to look at:
-// $KIOSK_ARTIFACTS/receipts or out/receipts at the module root (gitignored).
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("KIOSK_ARTIFACTS")
-	if dir == "" {
-		root, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				t.Fatal("no go.mod above the test")
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, "out")
-	}
-	dir = filepath.Join(dir, "receipts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// zbar decodes every barcode in a PNG file with zbarimg.
-func zbar(t *testing.T, path string) []string {
-	t.Helper()
-	bin, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("zbarimg missing (apt-get install zbar-tools)")
-		}
-		t.Skip("zbarimg missing (apt-get install zbar-tools)")
-	}
-	cmd := exec.Command(bin, "--raw", "-q", path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("zbarimg %s: %v\n%s", path, err, stderr.String())
-	}
-	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }
 
 // FuzzLay lays receipts out of hostile catalog, configuration and terminal
