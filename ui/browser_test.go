@@ -251,34 +251,13 @@ func amountRe(amount string) *regexp.Regexp {
 }
 
 func TestShopperScreenInBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
+	browserCtx := startBrowser(t)
+	ctx := t.Context()
 	artifacts := testout.Dir(t, "browser")
 	ts := newTestServer(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-
 	// 1. The shopper screen comes up and follows the lane.
 	shop := newBrowserTab(t, browserCtx, "shopper", artifacts)
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
 	shop.do("open the shopper screen", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(ts.url+"/"))
 	shop.waitFor("connect", `document.querySelector("#conn").dataset.conn === "online" && document.body.dataset.state === "idle"`)
 	shop.do("entry visible", chromedp.WaitVisible(chromedp.ID("code-input")), chromedp.WaitVisible(chromedp.ID("produce-button")))
