@@ -75,9 +75,12 @@ func scanProduct(row scanner) (Product, error) {
 	var plu sql.NullString
 	var price int64
 	var soldBy string
-	var variable int64 // 0 or 1 (CHECK); an int64 scans without reflection
-	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &p.MinAge, &p.WeightG, &p.ToleranceG, &p.Category, &variable)
+	// Integers scan into int64: database/sql converts an int64 into an int
+	// through a string and reflection, on every lookup of the scan path.
+	var variable, minAge, weight, tolerance int64
+	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &minAge, &weight, &tolerance, &p.Category, &variable)
 	p.Variable = variable != 0
+	p.MinAge, p.WeightG, p.ToleranceG = int(minAge), int(weight), int(tolerance)
 	p.PLU = plu.String
 	p.Price = decimal.New(price, -2)
 	p.SoldBy = SoldBy(soldBy)
