@@ -16,6 +16,9 @@ const (
 	StateShopping   State = "shopping"
 	StateSuspended  State = "suspended" // a blocking alert is open
 	StateReadyToPay State = "ready_to_pay"
+	StatePaying     State = "paying"  // the card terminal or staff are taking the payment
+	StatePaid       State = "paid"    // paid in full: the shopper chooses a receipt
+	StateReceipt    State = "receipt" // the receipt is printed or shown; "finish" ends the sale
 )
 
 // View is the lane as shown to the shopper: a snapshot taken after a commit.
@@ -29,6 +32,11 @@ type View struct {
 	Lines    []LineView  `json:"lines"`
 	Totals   TotalsView  `json:"totals"`
 	Alerts   []AlertView `json:"alerts"`
+	// Payment is the payment in progress or the last failed attempt, in
+	// states ready_to_pay and paying.
+	Payment *PaymentView `json:"payment,omitempty"`
+	// Receipt is the paid sale's receipt, in states paid and receipt.
+	Receipt *ReceiptView `json:"receipt,omitempty"`
 	// LineCount is the number of lines in the basket, voided ones included.
 	LineCount int `json:"lineCount"`
 	// Partial views hold in Lines only the lines one change touched, by their
@@ -98,6 +106,50 @@ type VATView struct {
 	Gross string `json:"gross"`
 	Net   string `json:"net"`
 	Tax   string `json:"tax"`
+}
+
+// PaymentView is a payment as the shopper screen shows it.
+type PaymentView struct {
+	Method string `json:"method"` // card or attendant
+	// Status: starting (asking the terminal), in_progress (the terminal has the
+	// request), waiting_staff (pay at the attendant), unknown (the outcome is
+	// being asked; staff are called when it stays unknown), failed (the last
+	// attempt charged nothing: see Error; in ready_to_pay).
+	Status string `json:"status"`
+	// Progress is the terminal's latest intermediate status: insert_card,
+	// enter_pin, wait, remove_card, wrong_pin, declined, offline or other.
+	Progress string `json:"progress,omitempty"`
+	Amount   string `json:"amount"`
+	// Error is the message key of a failed attempt, e.g. payment.declined,
+	// payment.terminal_offline, payment.aborted.
+	Error string `json:"error,omitempty"`
+	// CanCancel says whether the shopper may still cancel (before the card is read).
+	CanCancel bool `json:"canCancel"`
+}
+
+// ReceiptView is the paid sale's receipt.
+type ReceiptView struct {
+	TxnID   string       `json:"txnId"`
+	URL     string       `json:"url"` // the e-receipt, for the QR code
+	Total   string       `json:"total"`
+	Tenders []TenderView `json:"tenders"`
+	// Choice is what the shopper chose in state receipt: print, qr or none.
+	Choice string `json:"choice,omitempty"`
+	// Printed is true once the paper receipt was printed; PrintError is the
+	// message key when printing failed (the screen then shows the QR).
+	Printed    bool   `json:"printed,omitempty"`
+	PrintError string `json:"printError,omitempty"`
+	// PrinterReady says whether "print" can be offered.
+	PrinterReady bool `json:"printerReady"`
+}
+
+// TenderView is one tender of a paid sale.
+type TenderView struct {
+	Kind      string `json:"kind"` // card or cash
+	Amount    string `json:"amount"`
+	CardName  string `json:"cardName,omitempty"`
+	MaskedPAN string `json:"maskedPan,omitempty"`
+	Offline   bool   `json:"offline,omitempty"`
 }
 
 // AlertView is an open alert as the shopper screen shows it.
