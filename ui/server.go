@@ -134,6 +134,8 @@ func (s *Server) App() *fiber.App {
 	app.Post("/api/commands", s.command)
 	app.Get("/api/events", s.events)
 	app.Get("/api/catalog/produce", s.produce)
+	app.Get("/produce/:plu.svg", s.produceArt)
+	app.Get("/receipts/:txn/qr.png", s.receiptQR)
 	app.Get("/receipts/:txn.png", s.receiptPNG)
 	app.Use(func(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "http.404", "no such page: "+c.Path()))
@@ -346,17 +348,6 @@ func replyError(c *fiber.Ctx, err error) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("busy", "lane.timeout", "the lane did not answer in time"))
 	}
 	return c.Status(fiber.StatusInternalServerError).JSON(errorBody("internal", "lane.storage", "internal error"))
-}
-
-func (s *Server) produce(c *fiber.Ctx) error {
-	ctx, cancel := s.handlerContext(10 * time.Second)
-	defer cancel()
-	ps, err := s.cat.Produce(ctx, 500) // an indexed query: a walk of a big catalog finds nothing in time
-	if err != nil {
-		return err
-	}
-	items := itemsOf(ps)
-	return c.JSON(fiber.Map{"items": items})
 }
 
 type itemJSON struct {
