@@ -35,11 +35,12 @@ type testServer struct {
 
 // testServerOptions vary newTestServerWith.
 type testServerOptions struct {
-	dbPath string             // default: a new file in t.TempDir()
-	addr   string             // default: 127.0.0.1:0
-	seed   func(db *store.DB) // runs before the lane opens
-	noRun  bool               // do not run the lane: its commands wait until their context ends
-	ui     func(*Options)     // changes the server's options (default: the demo)
+	dbPath string              // default: a new file in t.TempDir()
+	addr   string              // default: 127.0.0.1:0
+	seed   func(db *store.DB)  // runs before the lane opens
+	noRun  bool                // do not run the lane: its commands wait until their context ends
+	ui     func(*Options)      // changes the server's options (default: the demo)
+	lane   func(*kiosk.Config) // changes the lane's configuration
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -68,7 +69,11 @@ func newTestServerWith(t *testing.T, o testServerOptions) *testServer {
 		o.seed(db)
 	}
 	de, _ := catalog.RCNPreset("DE")
-	lane, err := kiosk.Open(ctx, db, cat, kiosk.Config{Decode: catalog.DecodeOptions{RCN: de}})
+	lcfg := kiosk.Config{Decode: catalog.DecodeOptions{RCN: de}}
+	if o.lane != nil {
+		o.lane(&lcfg)
+	}
+	lane, err := kiosk.Open(ctx, db, cat, lcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,60 +257,184 @@
   window.KioskClient = { ApiError, uuid, getJSON, postJSON, postCommand, connectEvents, make, nextView };
 
   // ------------------------------------------------------- shopper screen
+  //
+  // One screen per lane state: welcome (idle), scanning (shopping, suspended),
+  // choosing how to pay (ready_to_pay), paying (paying), choosing a receipt
+  // (paid) and thank-you (receipt). Dialogs on top: the produce picker, the
+  // keypad and the cancel confirmation. The page shows what the lane's view
+  // says; it decides nothing about money or state.
+
+  // startCommand is the command the welcome screen's bag question sends.
+  // SEND_BAGS turns on the lane's "bags" field (own|none) once the lane knows
+  // it: until then the lane refuses unknown keys, so the answer stays on the
+  // page.
+  const SEND_BAGS = false;
+  function startCommand(bags) {
+    return SEND_BAGS && bags ? { op: "start", bags } : { op: "start" };
+  }
+
+  // Timeouts of the idle reset (overridable for tests through
+  // KioskShopper.setTimeouts).
+  const timeouts = {
+    idleMs: 60000, // no touch in an empty basket, or on the welcome screen in another language
+    thanksMs: 15000, // the thank-you screen, before "finish" returns to the welcome screen
+    thanksQrMs: 45000 // ... when it shows a QR code to scan
+  };
+
+  // screenOf is the screen of a lane state.
+  function screenOf(state) {
+    switch (state) {
+      case "shopping":
+      case "suspended":
+        return "shop";
+      case "ready_to_pay":
+        return "pay";
+      case "paying":
+        return "paying";
+      case "paid":
+        return "paid";
+      case "receipt":
+        return "receipt";
+      default:
+        return "welcome";
+    }
+  }
+
+  // sound plays the scan beep and the error tone with the Web Audio API: no
+  // files. The audio context starts on the first touch (browsers allow sound
+  // only after one); played lists what was asked for, for the tests.
+  const sound = {
+    ctx: null,
+    played: [],
+    unlock() {
+      if (this.ctx || typeof window.AudioContext !== "function") return;
+      try {
+        this.ctx = new window.AudioContext();
+      } catch (e) {
+        this.ctx = null;
+      }
+    },
+    tone(freq, start, ms, type) {
+      const c = this.ctx;
+      if (!c) return;
+      if (c.state === "suspended") c.resume().catch(() => {});
+      const o = c.createOscillator();
+      const g = c.createGain();
+      o.type = type;
+      o.frequency.value = freq;
+      const t0 = c.currentTime + start;
+      g.gain.setValueAtTime(0.0001, t0);
+      g.gain.exponentialRampToValueAtTime(0.25, t0 + 0.01);
+      g.gain.exponentialRampToValueAtTime(0.0001, t0 + ms / 1000);
+      o.connect(g).connect(c.destination);
+      o.start(t0);
+      o.stop(t0 + ms / 1000 + 0.02);
+    },
+    beep() {
+      this.played.push("beep");
+      this.tone(1760, 0, 90, "sine");
+    },
+    error() {
+      this.played.push("error");
+      this.tone(330, 0, 180, "square");
+      this.tone(247, 0.22, 260, "square");
+    }
+  };
 
   function initShopper() {
     const $ = (id) => document.getElementById(id);
     const el = {
+      app: $("app"),
       body: document.body,
       laneLabel: $("lane-label"),
-      langButtons: Array.from(document.querySelectorAll(".lang-btn")),
+      langButtons: Array.from(document.querySelectorAll(".lang-btn, .btn-lang-big")),
       help: $("help-button"),
       helpLabel: $("help-label"),
       conn: $("conn"),
       connLabel: $("conn-label"),
       alert: $("alert"),
-      welcome: $("welcome"),
-      start: $("start-button"),
-      basket: $("basket"),
+      screens: Array.from(document.querySelectorAll(".screen")),
+      bagButtons: Array.from(document.querySelectorAll("[data-bags]")),
       basketScroll: $("basket-scroll"),
       linesBody: $("lines-body"),
       basketEmpty: $("basket-empty"),
-      pay: $("pay-screen"),
       payTotal: $("pay-total"),
       payCount: $("pay-count"),
+      payFailed: $("pay-failed"),
+      payFailedMsg: $("pay-failed-msg"),
+      payCard: $("pay-card"),
+      payAttendant: $("pay-attendant"),
       resume: $("resume-button"),
       receiptBox: $("receipt-box"),
       receiptPreview: $("receipt-preview"),
-      summary: $("summary"),
+      payingIcon: $("paying-icon"),
+      payingTitle: $("paying-title"),
+      payingAmount: $("paying-amount"),
+      payingMessage: $("paying-message"),
+      payingWait: $("paying-wait"),
+      payCancel: $("pay-cancel"),
+      paidTotal: $("paid-total"),
+      paidTenders: $("paid-tenders"),
+      paidPrinter: $("paid-printer"),
+      receiptPrint: $("receipt-print"),
+      choiceButtons: Array.from(document.querySelectorAll(".btn-choice")),
+      thanksStatus: $("thanks-status"),
+      receiptQR: $("receipt-qr-img"),
+      finish: $("finish-button"),
+      thanksReset: $("thanks-reset"),
       total: $("total"),
       itemCount: $("item-count"),
       vat: $("vat"),
       vatBody: $("vat-body"),
-      actions: $("actions"),
       checkout: $("checkout-button"),
       cancel: $("cancel-button"),
       produceButton: $("produce-button"),
+      keypadButton: $("keypad-button"),
       codeForm: $("code-form"),
       codeInput: $("code-input"),
+      codeSubmit: $("code-submit"),
       simLink: $("sim-link"),
       journal: $("journal"),
       journalList: $("journal-list"),
+      livePolite: $("live-polite"),
+      liveAssertive: $("live-assertive"),
       producePanel: $("produce-panel"),
+      produceTitle: $("produce-title"),
       produceClose: $("produce-close"),
       producePick: $("produce-pick"),
       produceFilter: $("produce-filter"),
+      producePLU: $("produce-plu"),
+      produceCats: $("produce-cats"),
+      produceLetters: $("produce-letters"),
       produceStatus: $("produce-status"),
       produceList: $("produce-list"),
+      producePager: $("produce-pager"),
+      producePrev: $("produce-prev"),
+      produceNext: $("produce-next"),
+      producePage: $("produce-page"),
       produceWeigh: $("produce-weigh"),
+      weightArt: $("weight-art"),
       weightTitle: $("weight-title"),
       weightPrice: $("weight-price"),
       weightInput: $("weight-input"),
       weightHint: $("weight-hint"),
       weightLabel: $("weight-label"),
+      weightKeypad: $("weight-keypad"),
       scaleBox: $("scale-box"),
       scaleWeight: $("scale-weight"),
       weightScale: $("weight-scale"),
       weightBack: $("weight-back"),
+      keypad: $("keypad"),
+      keypadForm: $("keypad-form"),
+      keypadTitle: $("keypad-title"),
+      keypadHint: $("keypad-hint"),
+      keypadDisplay: $("keypad-display"),
+      keypadCancel: $("keypad-cancel"),
+      confirm: $("confirm-cancel"),
+      confirmTitle: $("confirm-title"),
+      confirmText: $("confirm-text"),
+      confirmYes: $("confirm-yes"),
+      confirmNo: $("confirm-no"),
       toast: $("toast")
     };
 
@@ -321,6 +445,9 @@
     let appliedLang = "";
     let conn = "connecting";
     let lastLineCount = 0;
+    let screen = "";
+    let screenSince = performance.now();
+    let lastTouch = performance.now();
 
     const t = (key, vars) => I.t(lang, key, vars);
     const money = (amount) => I.money(lang, (view && view.currency) || config.currency, amount);
@@ -348,11 +475,16 @@
       shownSeq = -1;
       view = null; // nextView would skip a view older than the one shown
       el.journalList.replaceChildren();
+      announced = null;
       acceptView(v);
     }
 
     function lines() {
       return view && Array.isArray(view.lines) ? view.lines : [];
+    }
+
+    function activeLines() {
+      return lines().filter((ln) => ln && !ln.voided).length;
     }
 
     function findLine(no) {
@@ -363,12 +495,17 @@
       return I.name(lang, ln.names, ln.gtin || ln.plu || "");
     }
 
+    function alerts() {
+      return (view && Array.isArray(view.alerts) ? view.alerts : []).filter((a) => a && typeof a === "object");
+    }
+
     function render() {
       lang = I.norm((view && view.lang) || config.lang);
       if (lang !== appliedLang) {
         appliedLang = lang;
         document.documentElement.lang = lang;
         I.apply(document, lang);
+        if (produce.loaded) loadProduce(); // names sort by the language
       }
       const state = view ? String(view.state || "idle") : "loading";
       el.body.dataset.state = state;
@@ -384,37 +521,104 @@
         b.hidden = Array.isArray(config.langs) && config.langs.length > 0 && !config.langs.includes(b.dataset.lang);
       }
 
-      const idle = state === "idle" || state === "loading";
-      const paying = state === "ready_to_pay";
-      el.welcome.hidden = !idle;
-      el.basket.hidden = idle || paying;
-      el.pay.hidden = !paying;
-      el.summary.hidden = idle;
-      el.actions.hidden = idle;
-      el.checkout.hidden = paying;
-
+      showScreen(screenOf(state));
       renderConn();
       renderLines();
       renderTotals();
       renderAlerts(state);
-      renderReceipt(paying);
+      renderSuspended(state);
+      renderPay(state);
+      renderPaying(state);
+      renderPaid(state);
+      renderThanks(state);
+      renderReceipt(state === "ready_to_pay");
       if (!el.producePanel.hidden) renderProduce();
+      if (!el.keypad.hidden) renderKeypad();
+      if (!el.confirm.hidden) renderConfirm();
+      announce();
     }
 
-    // renderReceipt shows the receipt as the printer will print it, read again
-    // after every change while the shopper is on the pay screen.
-    let receiptKey = "";
-    function renderReceipt(paying) {
-      if (!paying) {
-        receiptKey = "";
-        el.receiptBox.hidden = true;
+    // showScreen shows one screen and, when it changes, closes the dialogs of
+    // the one before and moves focus to the new screen's heading.
+    function showScreen(name) {
+      if (name === screen) return;
+      const first = screen === "";
+      screen = name;
+      screenSince = performance.now();
+      el.body.dataset.screen = name;
+      for (const s of el.screens) s.hidden = s.dataset.screen !== name;
+      if (name !== "shop") {
+        closeDialog(el.producePanel, false);
+        closeDialog(el.keypad, false);
+        closeDialog(el.confirm, false);
+      }
+      const h = document.querySelector('.screen[data-screen="' + name + '"] h1');
+      if (h && !first && !openDialog()) h.focus({ preventScroll: true });
+    }
+
+    // ---- dialogs: the rest of the page is inert while one is open, so
+    // focus and the screen reader stay inside it.
+
+    let dialogReturn = null;
+    function openDialog() {
+      return [el.producePanel, el.keypad, el.confirm].find((d) => !d.hidden) || null;
+    }
+
+    function showDialog(d, focusEl) {
+      if (d.hidden) {
+        if (!openDialog()) dialogReturn = document.activeElement;
+        d.hidden = false;
+      }
+      el.app.inert = true;
+      for (const o of [el.producePanel, el.keypad]) if (o !== d && !o.hidden) o.inert = true;
+      d.inert = false;
+      (focusEl || d.querySelector("h2")).focus({ preventScroll: true });
+    }
+
+    function closeDialog(d, restore) {
+      if (d.hidden) return;
+      d.hidden = true;
+      d.inert = false;
+      const still = openDialog();
+      if (still) {
+        still.inert = false;
+        const f = still.querySelector("h2");
+        if (restore !== false && f) f.focus({ preventScroll: true });
         return;
       }
-      const key = ((view.txn && view.txn.id) || "") + "/" + view.seq + "/" + lang;
-      if (key === receiptKey) return;
-      receiptKey = key;
-      el.receiptPreview.src = "/receipts/last.png?t=" + encodeURIComponent(key);
+      el.app.inert = false;
+      if (restore !== false && dialogReturn && document.contains(dialogReturn) && !dialogReturn.disabled) {
+        dialogReturn.focus({ preventScroll: true });
+      }
+      dialogReturn = null;
     }
+
+    // Tab and Shift+Tab cycle inside the open dialog.
+    document.addEventListener("keydown", (e) => {
+      const d = openDialog();
+      if (!d) return;
+      if (e.key === "Escape") {
+        e.preventDefault();
+        if (d === el.keypad) closeKeypad();
+        else if (d === el.confirm) closeDialog(el.confirm);
+        else closeProduce();
+        return;
+      }
+      if (e.key !== "Tab") return;
+      const f = Array.from(d.querySelectorAll("button, input, [tabindex]")).filter((x) =>
+        !x.disabled && x.tabIndex >= 0 && x.getClientRects().length > 0);
+      if (f.length === 0) return;
+      const i = f.indexOf(document.activeElement);
+      if (e.shiftKey && i <= 0) {
+        e.preventDefault();
+        f[f.length - 1].focus();
+      } else if (!e.shiftKey && (i === -1 || i === f.length - 1)) {
+        e.preventDefault();
+        f[0].focus();
+      }
+    });
+
+    // ---- scanning screen
 
     function renderLines() {
       const ls = lines();
@@ -424,7 +628,11 @@
       for (const ln of ls) if (ln) frag.appendChild(lineRow(ln, ln.no === latest));
       el.linesBody.replaceChildren(frag);
       el.basketEmpty.hidden = ls.some((ln) => ln && !ln.voided);
-      if (ls.length > lastLineCount) el.basketScroll.scrollTop = el.basketScroll.scrollHeight;
+      if (ls.length > lastLineCount) {
+        const row = el.linesBody.querySelector("tr.latest");
+        if (row) row.scrollIntoView({ block: "nearest" });
+        else el.basketScroll.scrollTop = el.basketScroll.scrollHeight;
+      }
       lastLineCount = ls.length;
     }
 
@@ -434,7 +642,6 @@
       b.dataset.act = act;
       b.dataset.line = String(no);
       b.setAttribute("aria-label", label);
-      b.title = label;
       return b;
     }
 
@@ -449,12 +656,19 @@
       if (ln.gtin) tr.dataset.gtin = String(ln.gtin);
 
       const tdName = make("td", "col-name");
+      if (ln.plu) {
+        const img = make("img", "line-art");
+        img.src = "/produce/" + encodeURIComponent(String(ln.plu)) + ".svg";
+        img.alt = "";
+        tdName.appendChild(img);
+      }
       tdName.appendChild(make("span", "line-name", name));
       const age = Number(ln.minAge) || 0;
       if (age > 0) {
         const badge = make("span", "age-badge", age + "+");
         badge.title = t("line.age", { age });
         badge.setAttribute("aria-label", t("line.age", { age }));
+        badge.setAttribute("role", "img");
         tdName.appendChild(badge);
       }
       if (ln.voided) tdName.appendChild(make("span", "voided-tag", t("line.voided")));
@@ -464,12 +678,13 @@
         const box = make("div", "qty-box");
         if (!ln.voided) {
           const minus = lineButton("minus", ln.no, t("line.less", { name }), "\u2212", "qty-minus");
+          const value = lineButton("qty", ln.no, t("line.qtyLabel", { name, qty }), String(qty), "qty-value");
           const plus = lineButton("plus", ln.no, t("line.more", { name }), "+", "qty-plus");
-          plus.disabled = qty >= 99;
+          plus.classList.toggle("at-max", qty >= 99);
           // Without the store's rule, each further unit is scanned: the lane
           // answers "+" with that hint, and the button looks it.
           plus.classList.toggle("scan-each", !ln.canAdd);
-          box.append(minus, make("span", "qty-value", qty), plus);
+          box.append(minus, value, plus);
         } else {
           box.appendChild(make("span", "qty-value", qty));
         }
@@ -488,7 +703,10 @@
 
       const tdActions = make("td", "col-actions");
       if (!ln.voided) {
-        tdActions.appendChild(lineButton("remove", ln.no, t("line.removeLabel", { name }), t("line.remove"), "remove"));
+        const rm = lineButton("remove", ln.no, t("line.removeLabel", { name }), "", "remove");
+        rm.appendChild(make("span", "remove-x", "\u00d7")).setAttribute("aria-hidden", "true");
+        rm.appendChild(make("span", "remove-text", t("line.remove"))).setAttribute("aria-hidden", "true");
+        tdActions.appendChild(rm);
       }
       tr.append(tdName, tdQty, tdAmount, tdActions);
       return tr;
@@ -519,6 +737,81 @@
       el.vatBody.replaceChildren(frag);
       el.vat.classList.toggle("empty", rows.length === 0);
     }
+
+    // renderSuspended disables what the lane refuses while staff are called.
+    function renderSuspended(state) {
+      const suspended = state === "suspended";
+      const empty = activeLines() === 0;
+      const controls = [el.checkout, el.cancel, el.produceButton, el.keypadButton, el.codeInput, el.codeSubmit];
+      for (const c of controls.concat(Array.from(el.linesBody.querySelectorAll("button")))) {
+        // "+" at the highest quantity stays off (lineRow).
+        const off = suspended || (c === el.checkout && empty) || (c.dataset.act === "plus" && c.classList.contains("at-max"));
+        setDisabled(c, off);
+      }
+      if (suspended) {
+        closeDialog(el.producePanel, false);
+        closeDialog(el.keypad, false);
+        closeDialog(el.confirm, false);
+      }
+    }
+
+    // setDisabled marks a control disabled for the browser and for assistive
+    // technology alike.
+    function setDisabled(c, off) {
+      c.disabled = off;
+      if (off) c.setAttribute("aria-disabled", "true");
+      else c.removeAttribute("aria-disabled");
+    }
+
+    // ---- live regions: each added line, the total and every alert
+
+    let announced = null; // {lines: no → "qty/amount", alerts: Set of ids, total}
+    function say(region, text) {
+      if (!text) return;
+      // A region that gets the same text again says nothing: clear it first.
+      region.textContent = "";
+      clearTimeout(region.sayTimer);
+      region.sayTimer = setTimeout(() => {
+        region.textContent = text;
+      }, 50);
+    }
+
+    function announce() {
+      if (!view) return;
+      const now = { lines: new Map(), alerts: new Set(), total: (view.totals && view.totals.total) || "0", txn: view.txn ? view.txn.id : "" };
+      for (const ln of lines()) if (ln) now.lines.set(ln.no, (ln.voided ? "v" : "") + ln.qty + "/" + ln.amount);
+      for (const a of alerts()) now.alerts.add(a.id);
+      const before = announced;
+      announced = now;
+      if (!before) return; // the first view is what is there, not news
+      const parts = [];
+      let added = false;
+      for (const ln of lines()) {
+        if (!ln) continue;
+        const was = before.txn === now.txn ? before.lines.get(ln.no) : undefined;
+        if (was === undefined && !ln.voided) {
+          parts.push(t("announce.added", { name: lineName(ln), amount: money(ln.amount) }));
+          added = true;
+        } else if (was !== undefined && was !== now.lines.get(ln.no)) {
+          parts.push(ln.voided ? t("announce.removed", { name: lineName(ln) }) : t("announce.qty", { name: lineName(ln), qty: ln.qty }));
+        }
+      }
+      if (added) sound.beep();
+      if (parts.length > 0 || (now.total !== before.total && now.txn)) {
+        parts.push(t("announce.total", { total: money(now.total) }));
+        say(el.livePolite, parts.join(". "));
+      }
+      const fresh = alerts().filter((a) => !before.alerts.has(a.id));
+      if (fresh.length > 0) {
+        say(el.liveAssertive, fresh.map((a) => {
+          const { msg, detail } = alertText(a);
+          return detail ? msg + " " + detail : msg;
+        }).join(". "));
+        if (fresh.some((a) => a.blocking)) sound.error();
+      }
+    }
+
+    // ---- alerts
 
     function alertDetail(a) {
       let d = a.detail;
@@ -585,22 +878,42 @@
       return { msg, detail, plain: true };
     }
 
+    // waitText is how long an alert (or a wait that began at since, a
+    // Date) has been waiting, as "m:ss".
+    function waitText(since) {
+      const s = Math.max(0, Math.floor((Date.now() - since.getTime()) / 1000));
+      return t("alert.waiting", { time: Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") });
+    }
+
+    function raisedAt(a) {
+      const d = a && a.raisedAt ? new Date(a.raisedAt) : null;
+      return d && !isNaN(d.getTime()) && d.getFullYear() > 2000 ? d : null;
+    }
+
+    // The alert area is one line per alert, kept short so that the newest
+    // basket line and the barcode field stay on screen: its height is capped
+    // and it scrolls.
     function renderAlerts(state) {
-      const alerts = (view && Array.isArray(view.alerts) ? view.alerts : []).filter((a) => a && typeof a === "object");
-      const blocking = alerts.filter((a) => a.blocking);
-      const info = alerts.filter((a) => !a.blocking);
+      const all = alerts();
+      const blocking = all.filter((a) => a.blocking);
+      const info = all.filter((a) => !a.blocking);
       const frag = document.createDocumentFragment();
       for (const a of blocking) {
         const { msg, detail, plain } = alertText(a);
         const box = make("div", "alert-blocking");
         box.dataset.type = String(a.type);
         box.dataset.id = String(a.id);
-        box.setAttribute("role", "alert");
         box.appendChild(make("span", "alert-icon", "!")).setAttribute("aria-hidden", "true");
         const textBox = make("div", "alert-body");
         textBox.appendChild(make("p", "alert-message", msg));
         if (detail) textBox.appendChild(make("p", plain ? "alert-detail plain" : "alert-detail", detail));
         box.appendChild(textBox);
+        const since = raisedAt(a);
+        if (since) {
+          const w = make("p", "alert-wait wait-time", waitText(since));
+          w.dataset.since = String(since.getTime());
+          box.appendChild(w);
+        }
         frag.appendChild(box);
       }
       if (blocking.length > 0 || state === "suspended") {
@@ -613,18 +926,198 @@
         strip.dataset.id = String(a.id);
         strip.appendChild(make("span", "alert-info-icon", "i")).setAttribute("aria-hidden", "true");
         strip.appendChild(make("span", "alert-info-text", detail ? msg + " " + detail : msg));
+        if (a.type === "help" && raisedAt(a)) {
+          const w = make("span", "alert-wait wait-time", waitText(raisedAt(a)));
+          w.dataset.since = String(raisedAt(a).getTime());
+          strip.appendChild(w);
+        }
         frag.appendChild(strip);
       }
       el.alert.replaceChildren(frag);
-      el.alert.hidden = alerts.length === 0 && state !== "suspended";
+      el.alert.hidden = all.length === 0 && state !== "suspended";
       el.alert.classList.toggle("blocking", blocking.length > 0 || state === "suspended");
-      el.alert.dataset.types = alerts.map((a) => String(a.type)).join(" ");
+      el.alert.dataset.types = all.map((a) => String(a.type)).join(" ");
 
-      const helpOpen = alerts.some((a) => a.type === "help");
+      const helpOpen = all.some((a) => a.type === "help");
       el.helpLabel.textContent = helpOpen ? t("help.pending") : t("help.button");
       el.help.classList.toggle("pending", helpOpen);
       el.help.dataset.pending = helpOpen ? "true" : "false";
     }
+
+    function tickWaits() {
+      for (const w of document.querySelectorAll(".wait-time[data-since]")) {
+        w.textContent = waitText(new Date(Number(w.dataset.since)));
+      }
+    }
+
+    // ---- paying screens
+
+    // renderPay: choose card or cash; a failed attempt says why and what to do.
+    function renderPay(state) {
+      if (state !== "ready_to_pay") return;
+      const p = view.payment;
+      const failed = p && p.status === "failed";
+      el.payFailed.hidden = !failed;
+      el.payFailed.setAttribute("role", failed ? "alert" : "none");
+      if (failed) el.payFailedMsg.textContent = paymentError(p.error);
+      const blocked = alerts().some((a) => a.blocking);
+      for (const b of [el.payCard, el.payAttendant, el.resume]) setDisabled(b, blocked);
+    }
+
+    function paymentError(key) {
+      const k = String(key || "");
+      if (k && (I.has(lang, k) || I.has("en", k))) return t(k);
+      return t("payment.failed");
+    }
+
+    let payingKey = "";
+    let payingSince = new Date();
+    function renderPaying(state) {
+      if (state !== "paying") {
+        payingKey = "";
+        return;
+      }
+      const p = view.payment || { method: "card", status: "starting" };
+      const key = p.method + "/" + p.status;
+      if (key !== payingKey) {
+        payingKey = key;
+        payingSince = new Date();
+      }
+      const attendant = p.method === "attendant";
+      el.payingIcon.className = "paying-icon " + (attendant ? "cash-icon" : "card-icon");
+      el.payingAmount.textContent = money(p.amount || (view.totals && view.totals.total));
+      el.body.dataset.payment = key;
+      let title;
+      let msg;
+      let wait = false;
+      switch (p.status) {
+        case "waiting_staff":
+          title = t("paying.attendant.title");
+          msg = t("paying.attendant.text");
+          wait = true;
+          break;
+        case "unknown":
+          title = t("paying.unknown.title");
+          msg = t("paying.unknown.text");
+          wait = true;
+          break;
+        case "failed":
+          title = t("paying.failed.title");
+          msg = paymentError(p.error) + " " + t("pay.failedTodo");
+          break;
+        case "starting":
+          title = attendant ? t("paying.attendant.title") : t("paying.card.title");
+          msg = attendant ? t("paying.attendant.text") : t("paying.progress.starting");
+          wait = attendant;
+          break;
+        default: {
+          title = attendant ? t("paying.attendant.title") : t("paying.card.title");
+          const prog = String(p.progress || "");
+          const pk = "paying.progress." + prog;
+          msg = attendant ? t("paying.attendant.text") : (prog && I.has("en", pk) ? t(pk) : t("paying.progress.other"));
+          wait = attendant;
+        }
+      }
+      el.payingTitle.textContent = title;
+      if (el.payingMessage.textContent !== msg) el.payingMessage.textContent = msg;
+      el.payingMessage.setAttribute("role", p.status === "unknown" || p.status === "failed" ? "alert" : "status");
+      // Staff are coming: the wait counts from the oldest open alert, or from
+      // when the screen began to wait.
+      el.payingWait.hidden = !wait;
+      if (wait) {
+        const since = alerts().map(raisedAt).filter(Boolean).sort((a, b) => a - b)[0] || payingSince;
+        el.payingWait.dataset.since = String(since.getTime());
+        el.payingWait.textContent = waitText(since);
+      } else {
+        delete el.payingWait.dataset.since;
+      }
+      el.payCancel.hidden = !p.canCancel;
+    }
+
+    function renderPaid(state) {
+      if (state !== "paid") return;
+      const r = view.receipt || {};
+      el.paidTotal.textContent = t("paid.total", { total: money(r.total || (view.totals && view.totals.total)) });
+      const frag = document.createDocumentFragment();
+      for (const tn of Array.isArray(r.tenders) ? r.tenders : []) {
+        if (!tn) continue;
+        let text;
+        if (tn.kind === "cash") text = t("paid.cash", { amount: money(tn.amount) });
+        else text = t("paid.card", { amount: money(tn.amount), card: [tn.cardName, tn.maskedPan].filter(Boolean).join(" ") || t("pay.card") });
+        frag.appendChild(make("li", "paid-tender", text));
+      }
+      el.paidTenders.replaceChildren(frag);
+      const printer = r.printerReady !== false;
+      setDisabled(el.receiptPrint, !printer);
+      el.paidPrinter.hidden = printer;
+    }
+
+    let thanksQR = "";
+    function renderThanks(state) {
+      if (state !== "receipt") {
+        thanksQR = "";
+        el.receiptQR.hidden = true;
+        return;
+      }
+      const r = view.receipt || {};
+      let status;
+      let qr = false;
+      if (r.printError) {
+        status = t("thanks.printError", { reason: I.errorMessage(lang, r.printError, "") });
+        qr = true;
+      } else if (r.choice === "print") {
+        status = r.printed ? t("thanks.printed") : t("thanks.printing");
+      } else if (r.choice === "qr") {
+        status = t("thanks.qr");
+        qr = true;
+      } else {
+        status = t("thanks.none");
+      }
+      if (qr && !(r.txnId && r.url)) {
+        status = t("thanks.noQR");
+        qr = false;
+      }
+      el.thanksStatus.textContent = status;
+      el.body.dataset.receipt = (r.choice || "") + (r.printed ? "/printed" : "") + (r.printError ? "/error" : "");
+      const src = qr ? "/receipts/" + encodeURIComponent(String(r.txnId)) + "/qr.png" : "";
+      if (src !== thanksQR) {
+        thanksQR = src;
+        if (src) el.receiptQR.src = src;
+        el.receiptQR.hidden = !src;
+      }
+      renderThanksReset();
+    }
+
+    function thanksTimeout() {
+      return !el.receiptQR.hidden ? timeouts.thanksQrMs : timeouts.thanksMs;
+    }
+
+    function renderThanksReset() {
+      const left = Math.max(0, Math.ceil((thanksTimeout() - (performance.now() - Math.max(screenSince, lastTouch))) / 1000));
+      el.thanksReset.textContent = t("thanks.reset", { n: I.formatInt(lang, left) });
+    }
+
+    // renderReceipt shows the receipt as the printer will print it, read again
+    // after every change while the shopper is on the pay screen.
+    let receiptKey = "";
+    function renderReceipt(paying) {
+      if (!paying) {
+        receiptKey = "";
+        el.receiptBox.hidden = true;
+        return;
+      }
+      const key = ((view.txn && view.txn.id) || "") + "/" + view.seq + "/" + lang;
+      if (key === receiptKey) return;
+      receiptKey = key;
+      el.receiptPreview.src = "/receipts/last.png?t=" + encodeURIComponent(key);
+    }
+
+    el.receiptPreview.addEventListener("load", () => {
+      el.receiptBox.hidden = screen !== "pay";
+    });
+    el.receiptPreview.addEventListener("error", () => {
+      el.receiptBox.hidden = true;
+    });
 
     // ---- connection
 
@@ -655,7 +1148,8 @@
       el.toast.textContent = message;
       el.toast.dataset.code = code || "";
       el.toast.hidden = false;
-      toastTimer = setTimeout(hideToast, 4000);
+      toastTimer = setTimeout(hideToast, 5000);
+      sound.error();
     }
 
     function showError(err) {
@@ -689,13 +1183,6 @@
       }
     }
 
-    el.receiptPreview.addEventListener("load", () => {
-      el.receiptBox.hidden = el.pay.hidden;
-    });
-    el.receiptPreview.addEventListener("error", () => {
-      el.receiptBox.hidden = true;
-    });
-
     // ---- commands
 
     // run sends cmd, shows the returned view at once and any error as a toast
@@ -727,10 +1214,40 @@
       b.addEventListener("click", singleTap(() => run({ op: "lang", lang: b.dataset.lang })));
     }
     el.help.addEventListener("click", singleTap(() => run({ op: "help" })));
-    el.start.addEventListener("click", singleTap(() => run({ op: "start" })));
+    for (const b of el.bagButtons) {
+      b.addEventListener("click", singleTap(() => {
+        el.body.dataset.bags = b.dataset.bags;
+        run(startCommand(b.dataset.bags));
+      }));
+    }
     el.checkout.addEventListener("click", singleTap(() => run({ op: "checkout" })));
-    el.cancel.addEventListener("click", singleTap(() => run({ op: "cancel" })));
+    el.cancel.addEventListener("click", singleTap(openConfirm));
     el.resume.addEventListener("click", singleTap(() => run({ op: "resume" })));
+    el.payCard.addEventListener("click", singleTap(() => run({ op: "pay", method: "card" })));
+    el.payAttendant.addEventListener("click", singleTap(() => run({ op: "pay", method: "attendant" })));
+    el.payCancel.addEventListener("click", singleTap(() => run({ op: "pay_cancel" })));
+    for (const b of el.choiceButtons) {
+      b.addEventListener("click", singleTap(() => run({ op: "receipt", choice: b.dataset.choice })));
+    }
+    el.finish.addEventListener("click", singleTap(() => run({ op: "finish" })));
+
+    // ---- cancel confirmation
+
+    function renderConfirm() {
+      const n = activeLines();
+      el.confirmText.textContent = n > 0 ? t("confirm.text") + " " + t("confirm.staff") : t("confirm.textEmpty");
+    }
+
+    function openConfirm() {
+      renderConfirm();
+      showDialog(el.confirm, el.confirmTitle);
+    }
+
+    el.confirmNo.addEventListener("click", () => closeDialog(el.confirm));
+    el.confirmYes.addEventListener("click", singleTap(async () => {
+      closeDialog(el.confirm);
+      await run({ op: "cancel" });
+    }));
 
     el.linesBody.addEventListener("click", singleTap((e) => {
       const b = e.target instanceof Element ? e.target.closest("button[data-act]") : null;
@@ -747,14 +1264,22 @@
           if (qty <= 1) run({ op: "void", line: no });
           else run({ op: "quantity", line: no, qty: qty - 1 });
           break;
+        case "qty":
+          openKeypad("qty", { line: no, name: lineName(ln), value: "" });
+          break;
         case "remove":
           run({ op: "void", line: no });
           break;
       }
     }));
 
+    // scanTyped sends a typed code; resolves to whether the lane took it.
+    async function scanTyped(code) {
+      return run({ op: "scan", code, source: "typed" });
+    }
+
     let lastTypedOk = -Infinity;
-    $("code-submit").addEventListener("click", singleTap(() => {}));
+    el.codeSubmit.addEventListener("click", singleTap(() => {}));
     el.codeForm.addEventListener("submit", async (e) => {
       e.preventDefault();
       const code = el.codeInput.value.trim();
@@ -763,7 +1288,7 @@
         if (performance.now() - lastTypedOk > 1500) showError(new ApiError("scan.empty"));
         return;
       }
-      const res = await run({ op: "scan", code, source: "typed" });
+      const res = await scanTyped(code);
       if (res) {
         lastTypedOk = performance.now();
         if (el.codeInput.value.trim() === code) el.codeInput.value = "";
@@ -782,11 +1307,104 @@
       if (codeRefused) setTimeout(() => el.codeInput.select(), 0);
     });
 
-    // ---- produce
+    // ---- keypad: barcode, PLU, quantity and weight without a keyboard
 
-    let produce = null; // items of /api/catalog/produce once loaded
-    let produceLoading = false;
-    let produceError = null;
+    const keypadModes = {
+      barcode: { max: 20, title: () => t("keypad.barcode.title"), hint: () => t("keypad.barcode.hint") },
+      plu: { max: 5, title: () => t("keypad.plu.title"), hint: () => t("keypad.plu.hint") },
+      qty: { max: 2, title: (o) => t("keypad.qty.title", { name: o.name }), hint: () => t("keypad.qty.hint") },
+      weight: { max: 5, title: () => t("keypad.weight.title"), hint: () => t("keypad.weight.hint") }
+    };
+    let keypadState = null; // {mode, opts, value}
+
+    function openKeypad(mode, opts) {
+      keypadState = { mode, opts: opts || {}, value: (opts && opts.value) || "" };
+      renderKeypad();
+      showDialog(el.keypad, el.keypadTitle);
+    }
+
+    function closeKeypad() {
+      keypadState = null;
+      closeDialog(el.keypad);
+    }
+
+    function renderKeypad() {
+      if (!keypadState) return;
+      const m = keypadModes[keypadState.mode];
+      el.keypad.dataset.mode = keypadState.mode;
+      el.keypadTitle.textContent = m.title(keypadState.opts);
+      el.keypadHint.textContent = m.hint(keypadState.opts);
+      el.keypadDisplay.value = keypadState.value;
+      document.getElementById("keypad-ok").disabled = keypadState.value === "";
+    }
+
+    el.keypadForm.addEventListener("click", (e) => {
+      const b = e.target instanceof Element ? e.target.closest("button[data-key]") : null;
+      if (!b || !keypadState) return;
+      const k = b.dataset.key;
+      const m = keypadModes[keypadState.mode];
+      if (k === "clear") keypadState.value = "";
+      else if (k === "back") keypadState.value = keypadState.value.slice(0, -1);
+      else if (keypadState.value.length < m.max) keypadState.value += k;
+      renderKeypad();
+    });
+    el.keypadForm.addEventListener("keydown", (e) => {
+      if (!keypadState) return;
+      if (/^[0-9]$/.test(e.key)) {
+        e.preventDefault();
+        if (keypadState.value.length < keypadModes[keypadState.mode].max) keypadState.value += e.key;
+        renderKeypad();
+      } else if (e.key === "Backspace") {
+        e.preventDefault();
+        keypadState.value = keypadState.value.slice(0, -1);
+        renderKeypad();
+      }
+    });
+    el.keypadCancel.addEventListener("click", closeKeypad);
+    el.keypadForm.addEventListener("submit", singleTap(async (e) => {
+      e.preventDefault();
+      const st = keypadState;
+      if (!st || st.value === "") return;
+      switch (st.mode) {
+        case "barcode": {
+          const res = await scanTyped(st.value);
+          if (res && keypadState === st) closeKeypad();
+          break;
+        }
+        case "qty": {
+          const q = Number(st.value);
+          if (!(q >= 1)) {
+            showError(new ApiError("keypad.qty"));
+            return;
+          }
+          closeKeypad();
+          if (q !== Number((findLine(st.opts.line) || {}).qty)) run({ op: "quantity", line: st.opts.line, qty: q });
+          break;
+        }
+        case "plu": {
+          const it = await findPLU(st.value);
+          if (keypadState !== st) return;
+          if (!it) {
+            toast(t("produce.pluNone", { plu: st.value }), "produce.plu_none");
+            return;
+          }
+          closeKeypad();
+          choose(it);
+          break;
+        }
+        case "weight":
+          el.weightInput.value = st.value;
+          closeKeypad();
+          break;
+      }
+    }));
+    el.keypadButton.addEventListener("click", () => openKeypad("barcode"));
+    el.weightKeypad.addEventListener("click", () => openKeypad("weight", { value: "" }));
+
+    // ---- produce picker: categories, A–Z and search, paged by the server
+
+    const PAGE = 12;
+    const produce = { loaded: false, loading: false, error: null, items: [], total: 0, offset: 0, categories: [], letters: [], category: "", letter: "", seq: 0 };
     let chosen = null; // the produce item being weighed
 
     // The produce scale as the lane last reported it: present once /api/devices
@@ -795,8 +1413,7 @@
 
     // scaleFault is the open alert of the produce scale, if any.
     function scaleFault() {
-      const alerts = view && Array.isArray(view.alerts) ? view.alerts : [];
-      return alerts.find((a) => a && a.type === "scale_fault" && alertDetail(a).device === "scale.produce") || null;
+      return alerts().find((a) => a.type === "scale_fault" && alertDetail(a).device === "scale.produce") || null;
     }
 
     // loadScale reads the produce scale from /api/devices. A notice that
@@ -825,7 +1442,6 @@
       const labelKey = scale.present ? "weight.labelManual" : "weight.label";
       el.weightLabel.setAttribute("data-i18n", labelKey);
       el.weightLabel.textContent = t(labelKey);
-      // With a scale the lane sells only what it weighed: no typed weight.
       el.weightLabel.hidden = scale.present;
       el.weightInput.closest(".weight-row").hidden = scale.present;
       if (!scale.present) return;
@@ -851,13 +1467,11 @@
     }
 
     // weightSource is the one place a weighed item's weight comes from. The
-    // produce scale comes first: while it works and the shopper typed nothing,
-    // resolve to null and the lane reads its own settled weight (an empty scale
-    // is refused there as scale.no_weight). Otherwise the number typed into
-    // #weight-input: whole grams, 1..30000. Rejects with an ApiError.
+    // produce scale comes first: while it works, resolve to null and the lane
+    // reads its own settled weight (an empty scale is refused there as
+    // scale.no_weight). Otherwise the number typed into #weight-input: whole
+    // grams, 1..30000. Rejects with an ApiError.
     async function weightSource() {
-      // A lane with a produce scale sells only what the scale weighed: the lane
-      // refuses a typed weight there.
       if (scale.present) return null;
       const raw = String(el.weightInput.value).trim().replace(",", ".");
       const g = Math.round(Number(raw));
@@ -870,16 +1484,16 @@
     function openProduce() {
       chosen = null;
       el.produceFilter.value = "";
-      el.producePanel.hidden = false;
+      produce.letter = "";
+      produce.offset = 0;
       showPick();
-      if (!produce && !produceLoading) loadProduce();
-      renderProduce();
+      showDialog(el.producePanel, el.produceTitle);
+      loadProduce();
     }
 
     function closeProduce() {
-      el.producePanel.hidden = true;
       chosen = null;
-      el.produceButton.focus({ preventScroll: true });
+      closeDialog(el.producePanel);
     }
 
     function showPick() {
@@ -888,48 +1502,110 @@
       el.produceWeigh.hidden = true;
     }
 
+    // loadProduce asks the server for the page that the search, category
+    // and letter select; an answer to an older question is dropped.
     async function loadProduce() {
-      produceLoading = true;
-      produceError = null;
+      const seq = ++produce.seq;
+      produce.loading = true;
+      produce.error = null;
       renderProduce();
+      const q = new URLSearchParams({ lang, offset: String(produce.offset), limit: String(PAGE) });
+      const text = el.produceFilter.value.trim();
+      if (text) q.set("q", text);
+      if (produce.category) q.set("category", produce.category);
+      if (produce.letter) q.set("letter", produce.letter);
       try {
-        const d = await getJSON("/api/catalog/produce");
-        produce = Array.isArray(d.items) ? d.items.filter((x) => x && x.plu) : [];
+        const d = await getJSON("/api/catalog/produce?" + q.toString());
+        if (seq !== produce.seq) return;
+        produce.items = Array.isArray(d.items) ? d.items.filter((x) => x && x.plu) : [];
+        produce.total = Number(d.total) || 0;
+        produce.categories = Array.isArray(d.categories) ? d.categories : [];
+        produce.letters = Array.isArray(d.letters) ? d.letters.map(String) : [];
+        produce.loaded = true;
       } catch (err) {
-        produceError = err;
+        if (seq !== produce.seq) return;
+        produce.error = err;
       }
-      produceLoading = false;
+      produce.loading = false;
       renderProduce();
+    }
+
+    // findPLU looks a PLU up among the produce.
+    async function findPLU(plu) {
+      try {
+        const d = await getJSON("/api/catalog/produce?" + new URLSearchParams({ lang, q: plu, limit: "50" }).toString());
+        return (Array.isArray(d.items) ? d.items : []).find((x) => x && String(x.plu) === plu) || null;
+      } catch (err) {
+        showError(err);
+        return null;
+      }
+    }
+
+    function categoryName(c) {
+      const k = "category." + c;
+      return c === "" ? t("produce.all") : I.has("en", k) ? t(k) : c;
     }
 
     function renderProduce() {
       if (chosen) {
-        el.weightTitle.textContent = t("weight.title", { name: I.name(lang, chosen.names, chosen.plu) });
+        const name = I.name(lang, chosen.names, chosen.plu);
+        el.weightTitle.textContent = t("weight.title", { name });
         el.weightPrice.textContent = t("produce.perKg", { price: money(chosen.price) });
         renderScale();
       }
-      if (produceLoading || produceError || !produce) {
+      // Categories: shown when there are two or more.
+      const cats = produce.categories.length > 1 ? [{ name: "" }].concat(produce.categories) : [];
+      el.produceCats.replaceChildren(...cats.map((c) => {
+        const b = make("button", "btn btn-chip", categoryName(String(c.name)));
+        b.type = "button";
+        b.dataset.category = String(c.name);
+        b.setAttribute("aria-pressed", produce.category === String(c.name) ? "true" : "false");
+        return b;
+      }));
+      el.produceCats.hidden = cats.length === 0;
+      // A–Z: letters without items are disabled.
+      const letters = [];
+      const all = make("button", "btn btn-letter letter-all", t("produce.all"));
+      all.type = "button";
+      all.dataset.letter = "";
+      all.setAttribute("aria-pressed", produce.letter === "" ? "true" : "false");
+      letters.push(all);
+      for (let c = 65; c <= 90; c++) {
+        const l = String.fromCharCode(c);
+        const b = make("button", "btn btn-letter", l);
+        b.type = "button";
+        b.dataset.letter = l;
+        b.setAttribute("aria-label", t("produce.letterLabel", { letter: l }));
+        b.setAttribute("aria-pressed", produce.letter === l ? "true" : "false");
+        b.disabled = !produce.letters.includes(l) && produce.letter !== l;
+        letters.push(b);
+      }
+      el.produceLetters.replaceChildren(...letters);
+
+      if (produce.loading && !produce.loaded) {
         el.produceList.replaceChildren();
-        el.produceStatus.hidden = false;
-        el.produceStatus.textContent = produceError
-          ? I.errorMessage(lang, produceError.code, produceError.message)
-          : t("produce.loading");
+        el.produceStatus.textContent = t("produce.loading");
+        el.producePager.hidden = true;
         return;
       }
-      const q = el.produceFilter.value.trim().toLocaleLowerCase();
-      const items = produce
-        .filter((it) => {
-          if (!q) return true;
-          const names = it.names && typeof it.names === "object" ? Object.values(it.names) : [];
-          return String(it.plu).includes(q) || names.some((n) => String(n).toLocaleLowerCase().includes(q));
-        })
-        .sort((a, b) => I.name(lang, a.names, a.plu).localeCompare(I.name(lang, b.names, b.plu), lang));
+      if (produce.error) {
+        el.produceList.replaceChildren();
+        el.produceStatus.textContent = I.errorMessage(lang, produce.error.code, produce.error.message);
+        el.producePager.hidden = true;
+        return;
+      }
       const frag = document.createDocumentFragment();
-      for (const it of items) {
+      for (const it of produce.items) {
         const b = make("button", "produce-item");
         b.type = "button";
         b.dataset.plu = String(it.plu);
+        const img = make("img", "produce-art");
+        img.src = "/produce/" + encodeURIComponent(String(it.plu)) + ".svg";
+        img.alt = "";
+        img.width = 96;
+        img.height = 96;
         b.append(
+          img,
           make("span", "produce-name", I.name(lang, it.names, it.plu)),
           make("span", "produce-price", t("produce.perKg", { price: money(it.price) })),
           make("span", "produce-plu", "PLU " + it.plu)
@@ -937,21 +1613,27 @@
         frag.appendChild(b);
       }
       el.produceList.replaceChildren(frag);
-      el.produceStatus.hidden = items.length > 0;
-      el.produceStatus.textContent = items.length > 0 ? "" : t("produce.none");
+      el.produceStatus.textContent = produce.total > 0 ? I.plural(lang, "items", produce.total) : t("produce.none");
+      const pages = Math.max(1, Math.ceil(produce.total / PAGE));
+      const page = Math.floor(produce.offset / PAGE) + 1;
+      el.producePager.hidden = pages <= 1;
+      el.producePage.textContent = t("produce.page", { page: I.formatInt(lang, page), pages: I.formatInt(lang, pages) });
+      el.producePrev.disabled = page <= 1;
+      el.produceNext.disabled = page >= pages;
     }
 
-    function choose(plu) {
-      const it = (produce || []).find((x) => String(x.plu) === plu);
+    function choose(it) {
       if (!it) return;
       chosen = it;
+      if (el.producePanel.hidden) showDialog(el.producePanel, el.produceTitle);
       el.weightInput.value = scale.present ? "" : "500";
+      el.weightArt.src = "/produce/" + encodeURIComponent(String(it.plu)) + ".svg";
       el.producePick.hidden = true;
       el.produceWeigh.hidden = false;
       renderProduce();
       loadScale();
-      el.weightInput.focus({ preventScroll: true });
-      el.weightInput.select();
+      el.weightTitle.tabIndex = -1;
+      el.weightTitle.focus({ preventScroll: true });
     }
 
     // weigh adds the chosen item; grams null lets the lane read its scale.
@@ -963,21 +1645,55 @@
       if (res && !el.producePanel.hidden) closeProduce();
     }
 
+    let filterTimer = 0;
     el.produceButton.addEventListener("click", openProduce);
     el.produceClose.addEventListener("click", closeProduce);
+    el.producePLU.addEventListener("click", () => openKeypad("plu"));
     el.weightBack.addEventListener("click", () => {
       showPick();
       renderProduce();
+      el.produceTitle.focus({ preventScroll: true });
     });
     el.producePanel.addEventListener("click", (e) => {
       if (e.target === el.producePanel) closeProduce();
     });
-    el.produceFilter.addEventListener("input", renderProduce);
+    el.produceFilter.addEventListener("input", () => {
+      clearTimeout(filterTimer);
+      filterTimer = setTimeout(() => {
+        produce.offset = 0;
+        produce.letter = "";
+        loadProduce();
+      }, 150);
+    });
+    el.produceCats.addEventListener("click", (e) => {
+      const b = e.target instanceof Element ? e.target.closest("button[data-category]") : null;
+      if (!b) return;
+      produce.category = b.dataset.category;
+      produce.letter = "";
+      produce.offset = 0;
+      loadProduce();
+    });
+    el.produceLetters.addEventListener("click", (e) => {
+      const b = e.target instanceof Element ? e.target.closest("button[data-letter]") : null;
+      if (!b || b.disabled) return;
+      produce.letter = b.dataset.letter;
+      produce.offset = 0;
+      loadProduce();
+    });
+    el.producePrev.addEventListener("click", () => {
+      produce.offset = Math.max(0, produce.offset - PAGE);
+      loadProduce();
+    });
+    el.produceNext.addEventListener("click", () => {
+      produce.offset += PAGE;
+      loadProduce();
+    });
     el.produceList.addEventListener("click", singleTap((e) => {
       const b = e.target instanceof Element ? e.target.closest(".produce-item") : null;
-      if (b) choose(b.dataset.plu);
+      if (b) choose(produce.items.find((x) => String(x.plu) === b.dataset.plu));
     }));
-    $("weight-submit").addEventListener("click", singleTap(() => {}));
+    el.weightSubmit = $("weight-submit");
+    el.weightSubmit.addEventListener("click", singleTap(() => {}));
     el.produceWeigh.addEventListener("submit", async (e) => {
       e.preventDefault();
       if (!chosen) return;
@@ -991,9 +1707,49 @@
       weigh(grams);
     });
     el.weightScale.addEventListener("click", singleTap(() => weigh(null)));
-    document.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && !el.producePanel.hidden) closeProduce();
-    });
+
+    // ---- idle reset
+
+    // Every touch or key counts as the shopper being there; it also lets the
+    // page make sounds.
+    for (const type of ["pointerdown", "keydown"]) {
+      document.addEventListener(type, () => {
+        lastTouch = performance.now();
+        sound.unlock();
+      }, true);
+    }
+
+    // tick runs once a second: wait times, the thank-you countdown and the
+    // idle reset — an empty basket nobody touches is given up, the welcome
+    // screen returns to the store's language, and the thank-you ends the sale.
+    let resetting = false;
+    async function tick() {
+      tickWaits();
+      if (!view || resetting) return;
+      const quiet = performance.now() - Math.max(lastTouch, screenSince);
+      let cmd = null;
+      if (view.state === "shopping" && activeLines() === 0 && alerts().length === 0 && quiet > timeouts.idleMs) {
+        cmd = { op: "cancel" };
+      } else if (view.state === "idle" && view.lang !== config.lang && config.lang && quiet > timeouts.idleMs) {
+        cmd = { op: "lang", lang: config.lang };
+      } else if (view.state === "receipt") {
+        renderThanksReset();
+        if (quiet > thanksTimeout()) cmd = { op: "finish" };
+      }
+      if (!cmd) return;
+      resetting = true;
+      closeDialog(el.producePanel, false);
+      closeDialog(el.keypad, false);
+      closeDialog(el.confirm, false);
+      try {
+        await postCommand(cmd).then((res) => res && res.view && acceptView(res.view));
+      } catch (e) {
+        /* the next tick tries again */
+      }
+      lastTouch = performance.now();
+      resetting = false;
+    }
+    setInterval(tick, 1000);
 
     // ---- keyboard wedge
 
@@ -1038,7 +1794,7 @@
           return;
         }
         if (k === "Shift" || k === "CapsLock") return; // scanners press Shift for capitals
-        if (k === "Escape" && !el.producePanel.hidden && !fast) return; // let Escape close the panel
+        if ((k === "Escape" || k === "Tab") && openDialog() && !fast) return; // let Escape close, Tab cycle a dialog
         if (k === "Enter") {
           e.preventDefault();
           e.stopPropagation();
@@ -1093,6 +1849,22 @@
         }
       }
     }
+
+    // KioskShopper is for the browser tests: show a view as if the lane had
+    // sent it (the payment screens are tested this way until the lane's
+    // payment lands), shorten the idle timeouts, read what was played.
+    window.KioskShopper = {
+      show(v) {
+        return acceptView(v);
+      },
+      view: () => view,
+      setTimeouts(o) {
+        Object.assign(timeouts, o);
+      },
+      sounds: sound.played,
+      startCommand,
+      screen: () => screen
+    };
 
     render();
     connectEvents({
