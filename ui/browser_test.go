@@ -260,6 +260,7 @@ func TestShopperScreenInBrowser(t *testing.T) {
 	shop := newBrowserTab(t, browserCtx, "shopper", artifacts)
 	shop.do("open the shopper screen", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(ts.url+"/"))
 	shop.waitFor("connect", `document.querySelector("#conn").dataset.conn === "online" && document.body.dataset.state === "idle"`)
+	shop.do("start without a bag", chromedp.Click(chromedp.ID("start-button")))
 	shop.do("entry visible", chromedp.WaitVisible(chromedp.ID("code-input")), chromedp.WaitVisible(chromedp.ID("produce-button")))
 	if s := shop.snapshot(); s.Width != 1280 || s.Height != 800 {
 		t.Errorf("viewport is %dx%d, want 1280x800", s.Width, s.Height)
