@@ -373,3 +373,63 @@ func (j *journey) payment() {
 		j.check(c.name, c.shot)
 	}
 }
+
+// TestIdleResetInBrowser: the welcome screen left in another language returns
+// to the store's; an empty basket nobody touches is given up and the next
+// shopper is welcomed in the store's language (the lane resets it when the
+// transaction ends); a basket with items is never given up; the thank-you
+// screen ends the sale by itself.
+func TestIdleResetInBrowser(t *testing.T) {
+	browser := startBrowser(t)
+	ts := newTestServer(t)
+	tab := newBrowserTab(t, browser, "idle", testout.Dir(t, "journey"))
+	tab.do("open", chromedp.EmulateViewport(1080, 1920), chromedp.Navigate(ts.url+"/"))
+	tab.waitFor("connect", `document.querySelector("#conn").dataset.conn === "online" && document.body.dataset.state === "idle"`)
+	tab.do("short timeouts", chromedp.Evaluate[chromedp.Void](`KioskShopper.setTimeouts({idleMs: 300, thanksMs: 300, thanksQrMs: 300})`))
+
+	// 1. German on the welcome screen, then nobody: back to English.
+	tab.do("German", chromedp.Click("#welcome-lang-de"))
+	tab.waitFor("German", `document.documentElement.lang === "de"`)
+	tab.waitFor("back to English", `document.documentElement.lang === "en" && document.querySelector("#welcome-title").textContent === "Welcome"`)
+
+	// 2. Spanish, start, walk away: the empty basket ends, English again.
+	tab.do("Spanish", chromedp.Click("#welcome-lang-es"))
+	tab.waitFor("Spanish", `document.documentElement.lang === "es"`)
+	tab.do("start", chromedp.Click("#start-button"))
+	tab.waitFor("shopping in Spanish", `document.body.dataset.state === "shopping" && document.documentElement.lang === "es"`)
+	tab.waitFor("welcome in English", `document.body.dataset.state === "idle" && document.body.dataset.screen === "welcome" &&
+		document.documentElement.lang === "en" && document.querySelector("#welcome-title").textContent === "Welcome" &&
+		document.activeElement.id === "welcome-title"`)
+	if v := ts.lane.View(); v.Txn != nil || v.Lang != "en" {
+		t.Errorf("lane after the idle reset: txn %v, lang %s", v.Txn, v.Lang)
+	}
+
+	// 3. A basket with an item stays, however long nobody touches it.
+	tab.do("start", chromedp.Click("#start-button"))
+	tab.do("scan", chromedp.SendKeys("#code-input", milk), chromedp.Click("#code-submit"))
+	tab.waitFor("a line", `document.querySelectorAll("#lines tr.line").length === 1`)
+	tab.do("mark", chromedp.Evaluate[chromedp.Void](`window.mark = KioskShopper.ticks()`))
+	tab.waitFor("three quiet ticks", `KioskShopper.ticks() >= window.mark + 3`)
+	if v := ts.lane.View(); v.Txn == nil || len(v.Lines) != 1 {
+		t.Errorf("a basket with an item was given up: %+v", v)
+	}
+	// Cancelling it, confirmed, asks staff.
+	tab.do("cancel", chromedp.Click("#cancel-button"), chromedp.WaitVisible("#confirm-yes"), chromedp.Click("#confirm-yes"))
+	tab.waitFor("staff asked", `document.body.dataset.state === "suspended" && document.querySelector("#confirm-cancel").hidden &&
+		document.querySelector('#alert [data-type="cancel_request"]') !== null`)
+
+	// 4. The thank-you screen sends "finish" by itself (a view as the lane
+	// will send it; the lane's "finish" is being built beside this page).
+	v := ts.lane.View()
+	base, _ := json.Marshal(v)
+	tab.do("record commands", chromedp.Evaluate[chromedp.Void](`(() => {
+		window.sent = [];
+		const f = window.fetch;
+		window.fetch = (u, i) => { if (i && i.body) window.sent.push(String(i.body)); return f(u, i); };
+	})()`))
+	tab.do("thank you", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`KioskShopper.show(Object.assign(%s, {seq: %d, state: "receipt", alerts: [],
+		receipt: {txnId: %q, url: "", total: "1.19", tenders: [], choice: "none", printerReady: true}}))`, base, v.Seq+100, v.Txn.ID)))
+	tab.waitFor("thank-you screen", `document.body.dataset.screen === "receipt" && /\d/.test(document.querySelector("#thanks-reset").textContent)`)
+	tab.waitFor("finish sent", `window.sent.some((b) => JSON.parse(b).op === "finish")`)
+	tab.checkConsole()
+}

@@ -1723,7 +1723,9 @@
     // idle reset — an empty basket nobody touches is given up, the welcome
     // screen returns to the store's language, and the thank-you ends the sale.
     let resetting = false;
+    let ticks = 0;
     async function tick() {
+      ticks++;
       tickWaits();
       if (!view || resetting) return;
       const quiet = performance.now() - Math.max(lastTouch, screenSince);
@@ -1862,6 +1864,7 @@
         Object.assign(timeouts, o);
       },
       sounds: sound.played,
+      ticks: () => ticks,
       startCommand,
       screen: () => screen
     };
