@@ -387,6 +387,25 @@ func TestIdleResetInBrowser(t *testing.T) {
 	tab.waitFor("connect", `document.querySelector("#conn").dataset.conn === "online" && document.body.dataset.state === "idle"`)
 	tab.do("short timeouts", chromedp.Evaluate[chromedp.Void](`KioskShopper.setTimeouts({idleMs: 300, thanksMs: 300, thanksQrMs: 300})`))
 
+	// The overflow check finds what sticks out.
+	var over []string
+	raw, err := chromedp.Run(tab.ctx, chromedp.Evaluate[[]byte](`(() => {
+		const d = document.createElement("div");
+		d.id = "too-wide";
+		d.style.width = "150vw";
+		d.textContent = "x";
+		document.querySelector("#screen-welcome").appendChild(d);
+		const got = `+overflowJS+`;
+		d.remove();
+		return got;
+	})()`))
+	if err != nil {
+		tab.fail("overflow self-check", err)
+	}
+	if json.Unmarshal(raw, &over); len(over) == 0 || !strings.Contains(strings.Join(over, " "), "too-wide") {
+		t.Errorf("the overflow check missed an element 1.5 windows wide: %q", over)
+	}
+
 	// 1. German on the welcome screen, then nobody: back to English.
 	tab.do("German", chromedp.Click("#welcome-lang-de"))
 	tab.waitFor("German", `document.documentElement.lang === "de"`)
@@ -404,10 +423,22 @@ func TestIdleResetInBrowser(t *testing.T) {
 		t.Errorf("lane after the idle reset: txn %v, lang %s", v.Txn, v.Lang)
 	}
 
-	// 3. A basket with an item stays, however long nobody touches it.
+	// 3. A basket with an item stays, however long nobody touches it. The
+	// item: bananas by their PLU on the keypad (an unknown PLU is refused).
 	tab.do("start", chromedp.Click("#start-button"))
-	tab.do("scan", chromedp.SendKeys("#code-input", milk), chromedp.Click("#code-submit"))
-	tab.waitFor("a line", `document.querySelectorAll("#lines tr.line").length === 1`)
+	tab.do("produce", chromedp.Click("#produce-button"), chromedp.WaitVisible("#produce-plu"), chromedp.Click("#produce-plu"),
+		chromedp.WaitVisible("#keypad-ok"))
+	tab.do("tap 9999", chromedp.Evaluate[chromedp.Void](`(() => { for (const d of "9999") document.querySelector('#keypad [data-key="'+d+'"]').click(); })()`),
+		chromedp.Click("#keypad-ok"))
+	tab.waitFor("no such PLU", `!document.querySelector("#toast").hidden && document.querySelector("#toast").dataset.code === "produce.plu_none" &&
+		!document.querySelector("#keypad").hidden`)
+	tab.do("tap 4011", chromedp.Click(`#keypad [data-key="clear"]`),
+		chromedp.Evaluate[chromedp.Void](`(() => { for (const d of "4011") document.querySelector('#keypad [data-key="'+d+'"]').click(); })()`),
+		chromedp.Click("#keypad-ok"))
+	tab.waitFor("bananas to weigh", `document.querySelector("#keypad").hidden && !document.querySelector("#produce-weigh").hidden &&
+		document.querySelector("#weight-title").textContent.includes("Bananas") && document.activeElement.id === "weight-title"`)
+	tab.do("add", chromedp.Click("#weight-submit"))
+	tab.waitFor("a line", `document.querySelectorAll("#lines tr.line").length === 1 && document.querySelector("#produce-panel").hidden`)
 	tab.do("mark", chromedp.Evaluate[chromedp.Void](`window.mark = KioskShopper.ticks()`))
 	tab.waitFor("three quiet ticks", `KioskShopper.ticks() >= window.mark + 3`)
 	if v := ts.lane.View(); v.Txn == nil || len(v.Lines) != 1 {
