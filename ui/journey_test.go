@@ -182,6 +182,7 @@ func TestShopperJourneyInBrowser(t *testing.T) {
 			for _, size := range journeySizes {
 				ts := newTestServerWith(t, testServerOptions{lane: func(c *kiosk.Config) {
 					c.PlusKey = kiosk.PlusKeyRule{MaxUnitPrice: decimal.RequireFromString("2.00"), MaxQty: 10}
+					c.Receipt.URL = "https://receipts.example.com/r/{txn}"
 				}})
 				j := &journey{t: t, tab: tab, ts: ts, lang: lang, size: size, axe: string(axe)}
 				j.walk()
@@ -356,9 +357,10 @@ func (j *journey) payment() {
 		{"thanks-printed", "receipt", `{"receipt":{"txnId":"` + txn + `","url":"","total":"5.96","printerReady":true,"choice":"print","printed":true,"tenders":[]}}`,
 			"receipt", "thanks-title", `document.body.dataset.receipt === "print/printed"`, true},
 		{"thanks-qr", "receipt", `{"receipt":{"txnId":"` + txn + `","url":"http://127.0.0.1/r/` + txn + `","total":"5.96","printerReady":true,"choice":"qr","tenders":[]}}`,
-			"receipt", "thanks-title", `!document.querySelector("#receipt-qr-img").hidden`, true},
+			"receipt", "thanks-title", `(() => { const i = document.querySelector("#receipt-qr-img"); return !i.hidden && i.complete && i.naturalWidth > 0; })()`, true},
 		{"thanks-print-error", "receipt", `{"receipt":{"txnId":"` + txn + `","url":"http://127.0.0.1/r/` + txn + `","total":"5.96","printerReady":false,"choice":"print","printError":"printer.cover_open","tenders":[]}}`,
-			"receipt", "thanks-title", `!document.querySelector("#receipt-qr-img").hidden`, false},
+			"receipt", "thanks-title", `(() => { const i = document.querySelector("#receipt-qr-img"); return !i.hidden && i.complete && i.naturalWidth > 0 &&
+				document.body.dataset.receipt === "print/error"; })()`, false},
 	} {
 		seq++
 		js := fmt.Sprintf(`(() => { const v = Object.assign(%s, {seq: %d, state: %q, alerts: [], payment: null, receipt: null}, %s); return KioskShopper.show(v); })()`,

@@ -1063,7 +1063,7 @@
       let status;
       let qr = false;
       if (r.printError) {
-        status = t("thanks.printError", { reason: I.errorMessage(lang, r.printError, "") });
+        status = t("thanks.printError");
         qr = true;
       } else if (r.choice === "print") {
         status = r.printed ? t("thanks.printed") : t("thanks.printing");
@@ -1111,6 +1111,13 @@
       receiptKey = key;
       el.receiptPreview.src = "/receipts/last.png?t=" + encodeURIComponent(key);
     }
+
+    // A QR code that cannot be drawn (no e-receipt address) is not shown as a
+    // broken picture: the shopper is told to ask staff instead.
+    el.receiptQR.addEventListener("error", () => {
+      el.receiptQR.hidden = true;
+      el.thanksStatus.textContent = t("thanks.noQR");
+    });
 
     el.receiptPreview.addEventListener("load", () => {
       el.receiptBox.hidden = screen !== "pay";
