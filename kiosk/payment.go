@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -35,14 +36,52 @@ const (
 
 // PaymentConfig is how a lane takes payments.
 type PaymentConfig struct {
-	// OfflineMaxPerSale is the most one sale may be approved for offline
-	// (the terminal's store-and-forward), in minor units; 0 allows none.
-	// An offline approval over a cap is reversed and the shopper asked to pay
-	// at the attendant. Negative: no cap.
-	OfflineMaxPerSale int64 `json:"offlineMaxPerSale"`
+	// OfflineMaxPerSale is the most one sale may be approved for offline (the
+	// terminal's store-and-forward: the card issuer has not seen it yet), in
+	// minor units; nil: DefaultOfflineMaxPerSale, 0: no offline approval. An
+	// offline approval over a cap is reversed, and the shopper is asked to
+	// pay another way.
+	OfflineMaxPerSale *int64
 	// OfflineMaxTotal caps the offline approvals of one store day, in minor
-	// units; 0 allows none, negative: no cap.
-	OfflineMaxTotal int64 `json:"offlineMaxTotal"`
+	// units; nil: DefaultOfflineMaxTotal, 0: none.
+	OfflineMaxTotal *int64
+}
+
+// Default offline caps: 50.00 per sale and 500.00 per day, in minor units.
+const (
+	DefaultOfflineMaxPerSale = 5000
+	DefaultOfflineMaxTotal   = 50000
+)
+
+func (c PaymentConfig) caps() (perSale, total int64) {
+	perSale, total = DefaultOfflineMaxPerSale, DefaultOfflineMaxTotal
+	if c.OfflineMaxPerSale != nil {
+		perSale = *c.OfflineMaxPerSale
+	}
+	if c.OfflineMaxTotal != nil {
+		total = *c.OfflineMaxTotal
+	}
+	return perSale, total
+}
+
+// offlineAllowed reports whether an offline approval of amount fits the caps,
+// with the lane's other offline approvals of the store day.
+func (l *Lane) offlineAllowed(w *writer, amount int64) (bool, error) {
+	perSale, total := l.cfg.Payment.caps()
+	if amount > perSale {
+		return false, nil
+	}
+	y, m, d := w.now.In(l.cfg.Location).Date()
+	dayStart := time.Date(y, m, d, 0, 0, 0, 0, l.cfg.Location)
+	if err := w.begin(); err != nil {
+		return false, err
+	}
+	var sum int64
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT coalesce(sum(approved_minor), 0) FROM payments
+		WHERE lane_id = ? AND offline = 1 AND state = 'approved' AND created_at >= ?`, l.id, store.Stamp(dayStart)).Scan(&sum); err != nil {
+		return false, err
+	}
+	return sum+amount <= total, nil
 }
 
 // payState is the transaction's current (or last failed) payment attempt.
@@ -361,6 +400,22 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 			state = payNotCharged
 		}
 		return l.payFailed(w, state, key, r)
+	}
+	if r.Offline {
+		ok, err := l.offlineAllowed(w, r.Amount)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// Over the offline caps: recorded (the terminal took it), then
+			// reversed; the shopper pays another way.
+			if err := l.payRecord(w, p, payApproved, r); err != nil {
+				return err
+			}
+			txn, attempt := w.st.txn.id, p.attempt
+			w.after = append(w.after, func() { l.startReversal(txn, attempt, r.ReceiptNo, r.Amount) })
+			return l.payFailed(w, payApproved, "payment.offline_limit", nil)
+		}
 	}
 	if r.Amount != 0 && r.Amount != p.amount {
 		// Charged another amount than asked: never a sale. Keep the record

@@ -222,6 +222,10 @@ func TestCardPaymentToReceiptAndIdle(t *testing.T) {
 	// The basket is frozen once paid.
 	tl.refused(Command{Op: OpQuantity, Line: 1, Qty: 2}, KindState, "payment.paid")
 	tl.refused(Command{Op: OpCancel}, KindState, "payment.paid")
+	// Printed before the shopper leaves, the receipt is a paid one.
+	if r, err := tl.Receipt(context.Background(), v.Txn.ID); err != nil || r.Status != "paid" {
+		t.Fatalf("receipt of the paid, open sale: %q, %v", r.Status, err)
+	}
 	v = tl.do(Command{Op: OpReceipt, Choice: "qr"}).View
 	if v.State != StateReceipt || v.Receipt.Choice != "qr" {
 		t.Fatalf("after receipt choice: %s %+v", v.State, v.Receipt)
@@ -246,6 +250,10 @@ func TestCardPaymentToReceiptAndIdle(t *testing.T) {
 	r, err := tl.Receipt(context.Background(), id)
 	if err != nil || r.Status != "paid" {
 		t.Fatalf("receipt status %q, %v", r.Status, err)
+	}
+	if len(r.Tenders) != 1 || r.Tenders[0].Card != "VISA 476173******0010" || r.Tenders[0].Terminal != "52500001" ||
+		!r.Tenders[0].Amount.Equal(r.Total) || len(r.Tenders[0].Text) != 3 || r.Tenders[0].Text[0] != "KUNDENBELEG" {
+		t.Fatalf("tenders %+v", r.Tenders)
 	}
 	tl.journalMatches()
 }
@@ -590,4 +598,65 @@ func TestPaidReceiptPrintsOrFallsBackToQR(t *testing.T) {
 	}
 	v = tl.do(Command{Op: OpFinish}).View
 	alertOf(t, v, AlertReceiptNotPrinted)
+}
+
+func TestOfflineApprovalCaps(t *testing.T) {
+	i64 := func(n int64) *int64 { return &n }
+	for _, tc := range []struct {
+		name           string
+		perSale, total *int64
+		wantPaid       []bool // two sales of 2.88, each approved offline
+	}{
+		{"defaults allow small sales", nil, nil, []bool{true, true}},
+		{"none offline", i64(0), nil, []bool{false, false}},
+		{"per sale under the basket", i64(100), nil, []bool{false, false}},
+		{"day total reached by the second sale", nil, i64(300), []bool{true, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			term := newScriptTerm("offline", "offline")
+			tl := payLane(t, term, func(c *Config) { c.Payment = PaymentConfig{OfflineMaxPerSale: tc.perSale, OfflineMaxTotal: tc.total} })
+			for i, want := range tc.wantPaid {
+				if i > 0 {
+					tl.scan(milk)
+					tl.scan(oatDrink)
+					tl.do(Command{Op: OpCheckout})
+				}
+				tl.do(Command{Op: OpPay, Method: MethodCard})
+				v := tl.waitFor("outcome", func(v *View) bool { return v.State == StatePaid || (v.State == StateReadyToPay && v.Payment != nil) })
+				if paid := v.State == StatePaid; paid != want {
+					t.Fatalf("sale %d: paid %v, want %v (%+v)", i+1, paid, want, v.Payment)
+				}
+				if !want {
+					if v.Payment.Error != "payment.offline_limit" {
+						t.Fatalf("sale %d: %+v", i+1, v.Payment)
+					}
+					for {
+						if _, _, rev := term.counts(); rev >= 1 {
+							break
+						}
+						time.Sleep(time.Millisecond)
+					}
+					tl.do(Command{Op: OpPay, Method: MethodAttendant})
+					tl.CashTaken(context.Background(), "anna", "")
+				}
+				tl.do(Command{Op: OpFinish})
+			}
+		})
+	}
+}
+
+func TestMaskPAN(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"476173******0010", "476173******0010"},
+		{"4761739001010010", "476173******0010"}, // a terminal that sent it whole
+		{"67EEEEEE1234", "67******1234"}, // E: a digit the terminal masked
+		{"1234", "1234"},
+		{"123456789", "*****6789"},
+		{"", ""},
+		{"4761-7390-0101-0010", "4761*7*********0010"}, // only digits are kept
+	} {
+		if got := maskPAN(tc.in); got != tc.want {
+			t.Errorf("maskPAN(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }
