@@ -649,7 +649,7 @@ func TestMaskPAN(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"476173******0010", "476173******0010"},
 		{"4761739001010010", "476173******0010"}, // a terminal that sent it whole
-		{"67EEEEEE1234", "67******1234"}, // E: a digit the terminal masked
+		{"67EEEEEE1234", "67******1234"},         // E: a digit the terminal masked
 		{"1234", "1234"},
 		{"123456789", "*****6789"},
 		{"", ""},
