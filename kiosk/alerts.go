@@ -34,6 +34,7 @@ const (
 	AlertPrinterFault   = "printer_fault"   // no payment until the printer can print
 	AlertPrinterWarning = "printer_warning" // paper near end: staff refill
 	AlertScaleFault     = "scale_fault"
+	AlertTerminalFault  = "terminal_fault" // the card terminal does not answer or is not ready: shoppers pay at the attendant
 
 	// Payments. cash_payment: the shopper waits to pay at the attendant;
 	// approving it records the money taken. payment_failed: a decline, a
@@ -62,6 +63,7 @@ var AlertTypes = map[string]AlertType{
 	AlertPrinterFault:   {BlocksPayment: true, Role: "attendant", EscalateAfter: 60 * time.Second},
 	AlertPrinterWarning: {Role: "attendant", EscalateAfter: 10 * time.Minute},
 	AlertScaleFault:     {Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertTerminalFault:  {Role: "attendant", EscalateAfter: 60 * time.Second},
 
 	AlertCashPayment:       {Role: "attendant", EscalateAfter: 60 * time.Second},
 	AlertPaymentFailed:     {Role: "attendant", EscalateAfter: 90 * time.Second},

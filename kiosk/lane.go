@@ -167,6 +167,7 @@ type Lane struct {
 	// runCtx is Run's context: the payment and print workers run under it.
 	runCtx  context.Context
 	workers sync.WaitGroup
+	term    *guardedTerminal // cfg.Terminal, one call at a time
 }
 
 type request struct {
@@ -198,6 +199,10 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 	// Unknown to the table: a GS1 393n label (price with its currency) is
 	// then refused, as in any other currency; nothing else needs the number.
 	l.currencyNumeric, _ = catalog.CurrencyNumeric(cfg.Currency)
+	if cfg.Terminal != nil {
+		l.term = &guardedTerminal{PaymentTerminal: cfg.Terminal}
+		l.cfg.Terminal = l.term
+	}
 	if err := l.stmt.prepare(ctx, db.W); err != nil {
 		return nil, err
 	}
@@ -232,6 +237,10 @@ func (l *Lane) Run(ctx context.Context) {
 	}()
 	l.runCtx = ctx
 	l.resumePayment(ctx)
+	if l.term != nil {
+		l.workers.Add(1)
+		go l.watchTerminal(ctx, l.term)
+	}
 	for {
 		select {
 		case <-ctx.Done():

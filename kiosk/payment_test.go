@@ -660,3 +660,46 @@ func TestMaskPAN(t *testing.T) {
 		}
 	}
 }
+
+// The idle terminal is asked for its status; one that does not answer raises
+// terminal_fault and the pay screen offers the attendant only, until it
+// answers again.
+func TestTerminalStatusWatch(t *testing.T) {
+	orig := TerminalStatusEvery
+	TerminalStatusEvery = 5 * time.Millisecond
+	t.Cleanup(func() { TerminalStatusEvery = orig })
+	term := &statusTerm{scriptTerm: newScriptTerm()}
+	tl := payLane(t, term, nil)
+	v := tl.View()
+	if strings.Join(v.PayMethods, ",") != "card,attendant" {
+		t.Fatalf("pay methods %v", v.PayMethods)
+	}
+	term.setErr(errors.New("no answer"))
+	v = tl.waitFor("terminal fault", func(v *View) bool { return hasAlert(v, AlertTerminalFault, devices.FaultUnplugged) != nil })
+	if strings.Join(v.PayMethods, ",") != "attendant" {
+		t.Fatalf("pay methods with the terminal gone: %v", v.PayMethods)
+	}
+	term.setErr(nil)
+	v = tl.waitFor("recovered", func(v *View) bool { return hasAlert(v, AlertTerminalFault, devices.FaultUnplugged) == nil })
+	if strings.Join(v.PayMethods, ",") != "card,attendant" {
+		t.Fatalf("pay methods after recovery %v", v.PayMethods)
+	}
+}
+
+type statusTerm struct {
+	*scriptTerm
+	mu  sync.Mutex
+	err error
+}
+
+func (s *statusTerm) setErr(err error) {
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+}
+
+func (s *statusTerm) Status(context.Context) (devices.TerminalStatus, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return devices.TerminalStatus{Ready: s.err == nil}, s.err
+}

@@ -213,6 +213,14 @@ func (l *Lane) payView(s *state, v *View) {
 	t := s.txn
 	switch t.phase {
 	case StateReadyToPay, StatePaying:
+		if t.phase == StateReadyToPay {
+			v.PayMethods = []string{MethodAttendant}
+			if l.term != nil {
+				if st, ok := s.devStatus[devices.RolePayment]; !ok || st.OK() {
+					v.PayMethods = []string{MethodCard, MethodAttendant}
+				}
+			}
+		}
 		p := t.pay
 		if p == nil || (t.phase == StateReadyToPay && p.errKey == "") {
 			return

@@ -35,6 +35,9 @@ type View struct {
 	// Payment is the payment in progress or the last failed attempt, in
 	// states ready_to_pay and paying.
 	Payment *PaymentView `json:"payment,omitempty"`
+	// PayMethods are the ways to pay offered on the pay screen (ready_to_pay):
+	// card (when the lane has a card terminal that answers) and attendant.
+	PayMethods []string `json:"payMethods,omitempty"`
 	// Receipt is the paid sale's receipt, in states paid and receipt.
 	Receipt *ReceiptView `json:"receipt,omitempty"`
 	// LineCount is the number of lines in the basket, voided ones included.

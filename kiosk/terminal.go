@@ -1,0 +1,98 @@
+package kiosk
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/devices"
+)
+
+// Terminal status codes a status enquiry answers (ZVT 05 01), as far as the
+// lane tells them apart.
+const (
+	termReady           = 0x00
+	termPrinterNotReady = 0xCC // the terminal's own printer: the terminal still takes cards
+	termCardInserted    = 0xDC // a card was left in the terminal
+)
+
+// Device fault and warning codes of the card terminal.
+const (
+	FaultTerminalNotReady = "not_ready"     // the terminal answers but cannot take a payment now
+	WarnTerminalPrinter   = "printer"       // the terminal's own printer is not ready
+	WarnCardLeft          = "card_inserted" // a card was left in the terminal
+)
+
+// TerminalStatusEvery is how often the lane asks an idle card terminal whether
+// it is ready (ZVT recommends about once a minute).
+var TerminalStatusEvery = time.Minute
+
+// guardedTerminal lets one call at a time reach the terminal (Abort excepted:
+// it is meant to interrupt a payment), so that the status watcher never talks
+// into a payment.
+type guardedTerminal struct {
+	devices.PaymentTerminal
+	mu sync.Mutex
+}
+
+func (g *guardedTerminal) Pay(ctx context.Context, req devices.PaymentRequest, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.PaymentTerminal.Pay(ctx, req, h)
+}
+
+func (g *guardedTerminal) LastResult(ctx context.Context) (devices.PaymentResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.PaymentTerminal.LastResult(ctx)
+}
+
+func (g *guardedTerminal) Reverse(ctx context.Context, receiptNo int, amount int64, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.PaymentTerminal.Reverse(ctx, receiptNo, amount, h)
+}
+
+func (g *guardedTerminal) EndOfDay(ctx context.Context) (devices.PaymentResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.PaymentTerminal.EndOfDay(ctx)
+}
+
+// tryStatus asks for the status unless another call holds the terminal.
+func (g *guardedTerminal) tryStatus(ctx context.Context) (devices.TerminalStatus, bool, error) {
+	if !g.mu.TryLock() {
+		return devices.TerminalStatus{}, false, nil
+	}
+	defer g.mu.Unlock()
+	s, err := g.PaymentTerminal.Status(ctx)
+	return s, true, err
+}
+
+// watchTerminal asks the idle terminal for its status now and then, and
+// reports it as the payment device's status: a terminal that does not answer
+// or is not ready raises a terminal_fault alert, and the pay screen offers
+// the attendant only.
+func (l *Lane) watchTerminal(ctx context.Context, g *guardedTerminal) {
+	defer l.workers.Done()
+	for {
+		if s, asked, err := g.tryStatus(ctx); asked && ctx.Err() == nil {
+			st := devices.Status{Connected: err == nil}
+			switch {
+			case err != nil:
+			case s.Code == termPrinterNotReady:
+				st.Warnings = []string{WarnTerminalPrinter}
+			case s.Code == termCardInserted:
+				st.Warnings = []string{WarnCardLeft}
+			case !s.Ready && s.Code != termReady:
+				st.Faults = []string{FaultTerminalNotReady}
+			}
+			l.Device(devices.Event{Role: devices.RolePayment, Kind: devices.KindStatus, At: l.cfg.Now(), Status: &st})
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(TerminalStatusEvery):
+		}
+	}
+}
