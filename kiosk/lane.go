@@ -105,6 +105,9 @@ func (c *Config) setDefaults() error {
 	if c.Location == nil {
 		c.Location = time.Local
 	}
+	if c.Payment.StatusEvery <= 0 {
+		c.Payment.StatusEvery = time.Minute
+	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}

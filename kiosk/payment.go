@@ -45,6 +45,13 @@ type PaymentConfig struct {
 	// OfflineMaxTotal caps the offline approvals of one store day, in minor
 	// units; nil: DefaultOfflineMaxTotal, 0: none.
 	OfflineMaxTotal *int64
+	// StatusEvery is how often the lane asks an idle card terminal whether it
+	// is ready (default a minute, as ZVT recommends).
+	StatusEvery time.Duration
+	// EnquiryEvery, when set, is the pause between asking a terminal that
+	// does not answer for a lost payment's outcome; by default the pause
+	// grows from 0.5 to 10 s.
+	EnquiryEvery time.Duration
 }
 
 // Default offline caps: 50.00 per sale and 500.00 per day, in minor units.

@@ -322,11 +322,8 @@ func TestLostAnswerIsAskedNotPaidAgain(t *testing.T) {
 // A terminal that does not answer the enquiry leaves the payment unknown
 // and staff called; when it answers, the sale completes.
 func TestUnknownOutcomeWaitsForTheTerminal(t *testing.T) {
-	orig := enquiryBackoff
-	enquiryBackoff = []time.Duration{5 * time.Millisecond}
-	t.Cleanup(func() { enquiryBackoff = orig })
 	term := newScriptTerm("lost_and_silent")
-	tl := payLane(t, term, nil)
+	tl := payLane(t, term, func(c *Config) { c.Payment.EnquiryEvery = 5 * time.Millisecond })
 	tl.do(Command{Op: OpPay, Method: MethodCard})
 	v := tl.waitFor("unknown", func(v *View) bool { return v.Payment != nil && v.Payment.Status == "unknown" })
 	alertOf(t, v, AlertPaymentUnknown)
@@ -347,11 +344,8 @@ func TestUnknownOutcomeWaitsForTheTerminal(t *testing.T) {
 // Staff settle an unknown outcome when the terminal cannot be asked; an
 // approval the terminal reports later for it is reversed.
 func TestStaffSettleAnUnknownOutcome(t *testing.T) {
-	orig := enquiryBackoff
-	enquiryBackoff = []time.Duration{5 * time.Millisecond}
-	t.Cleanup(func() { enquiryBackoff = orig })
 	term := newScriptTerm("lost_and_silent")
-	tl := payLane(t, term, nil)
+	tl := payLane(t, term, func(c *Config) { c.Payment.EnquiryEvery = 5 * time.Millisecond })
 	tl.do(Command{Op: OpPay, Method: MethodCard})
 	v := tl.waitFor("unknown", func(v *View) bool { return v.Payment != nil && v.Payment.Status == "unknown" })
 	v = tl.resolve(alertOf(t, v, AlertPaymentUnknown).ID, "rejected")
@@ -665,11 +659,8 @@ func TestMaskPAN(t *testing.T) {
 // terminal_fault and the pay screen offers the attendant only, until it
 // answers again.
 func TestTerminalStatusWatch(t *testing.T) {
-	orig := TerminalStatusEvery
-	TerminalStatusEvery = 5 * time.Millisecond
-	t.Cleanup(func() { TerminalStatusEvery = orig })
 	term := &statusTerm{scriptTerm: newScriptTerm()}
-	tl := payLane(t, term, nil)
+	tl := payLane(t, term, func(c *Config) { c.Payment.StatusEvery = 5 * time.Millisecond })
 	v := tl.View()
 	if strings.Join(v.PayMethods, ",") != "card,attendant" {
 		t.Fatalf("pay methods %v", v.PayMethods)

@@ -21,7 +21,7 @@ type cardJob struct {
 }
 
 // enquiryBackoff is how long the worker waits between asking a terminal that
-// does not answer for a lost payment's outcome.
+// does not answer for a lost payment's outcome (unless PaymentConfig.EnquiryEvery).
 var enquiryBackoff = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second}
 
 // startCard runs a card attempt on its own goroutine; the lane goroutine is
@@ -113,7 +113,7 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(enquiryBackoff[min(i, len(enquiryBackoff)-1)]):
+		case <-time.After(l.enquiryPause(i)):
 		}
 	}
 }
@@ -195,4 +195,11 @@ func (l *Lane) resumePayment(ctx context.Context) {
 		}
 		l.startCard(cardJob{txn: t.id, attempt: p.attempt, amount: p.amount, resume: true})
 	}
+}
+
+func (l *Lane) enquiryPause(i int) time.Duration {
+	if d := l.cfg.Payment.EnquiryEvery; d > 0 {
+		return d
+	}
+	return enquiryBackoff[min(i, len(enquiryBackoff)-1)]
 }

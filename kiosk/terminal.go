@@ -23,10 +23,6 @@ const (
 	WarnCardLeft          = "card_inserted" // a card was left in the terminal
 )
 
-// TerminalStatusEvery is how often the lane asks an idle card terminal whether
-// it is ready (ZVT recommends about once a minute).
-var TerminalStatusEvery = time.Minute
-
 // guardedTerminal lets one call at a time reach the terminal (Abort excepted:
 // it is meant to interrupt a payment), so that the status watcher never talks
 // into a payment.
@@ -87,12 +83,12 @@ func (l *Lane) watchTerminal(ctx context.Context, g *guardedTerminal) {
 			case !s.Ready && s.Code != termReady:
 				st.Faults = []string{FaultTerminalNotReady}
 			}
-			l.Device(devices.Event{Role: devices.RolePayment, Kind: devices.KindStatus, At: l.cfg.Now(), Status: &st})
+			l.Device(devices.Event{Role: devices.RolePayment, Kind: devices.KindStatus, At: time.Now(), Status: &st}) // cfg.Now belongs to the lane goroutine
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(TerminalStatusEvery):
+		case <-time.After(l.cfg.Payment.StatusEvery):
 		}
 	}
 }
