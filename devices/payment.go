@@ -40,6 +40,10 @@ type PaymentResult struct {
 	MaskedPAN  string    // e.g. "476173******0010"
 	CardName   string    // e.g. "VISA"
 	Offline    bool      // approved offline (store-and-forward inside the terminal)
+	// Reversal marks the result of a reversal (ZVT 06 30, or one the terminal
+	// made of an approval the cash register never acknowledged: it carries the
+	// original trace, BMP 37): money returned, not taken.
+	Reversal bool
 	TerminalID string    // terminal id
 	At         time.Time // the terminal's time of the payment, zero when it did not say
 	Receipt    []string  // the terminal's own receipt text, when it sent one

@@ -103,7 +103,7 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 	for i := 0; ; i++ {
 		last, err := term.LastResult(ctx)
 		if err == nil {
-			err = l.tell(ctx, j.attempt, payInput{kind: "enquired", res: &last})
+			err = l.tell(ctx, j.attempt, payInput{kind: "enquired", res: &last, reversal: last.Reversal})
 			if errors.Is(err, errOrphan) {
 				l.reverse(ctx, j, last.ReceiptNo, last.Amount)
 			}
