@@ -32,18 +32,18 @@ const (
 // It never holds a full card number, track data or a PIN: MaskedPAN shows at
 // most the first 6 and the last 4 digits.
 type PaymentResult struct {
-	Approved   bool
-	Result     int       // terminal result code: 0 approved; otherwise why not (ZVT §10)
-	Amount     int64     // minor units the terminal charged (0 when it did not say)
-	Trace      int       // terminal trace number
-	ReceiptNo  int       // terminal receipt number; 0 when none
-	MaskedPAN  string    // e.g. "476173******0010"
-	CardName   string    // e.g. "VISA"
-	Offline    bool      // approved offline (store-and-forward inside the terminal)
+	Approved  bool
+	Result    int    // terminal result code: 0 approved; otherwise why not (ZVT §10)
+	Amount    int64  // minor units the terminal charged (0 when it did not say)
+	Trace     int    // terminal trace number
+	ReceiptNo int    // terminal receipt number; 0 when none
+	MaskedPAN string // e.g. "476173******0010"
+	CardName  string // e.g. "VISA"
+	Offline   bool   // approved offline (store-and-forward inside the terminal)
 	// Reversal marks the result of a reversal (ZVT 06 30, or one the terminal
 	// made of an approval the cash register never acknowledged: it carries the
 	// original trace, BMP 37): money returned, not taken.
-	Reversal bool
+	Reversal   bool
 	TerminalID string    // terminal id
 	At         time.Time // the terminal's time of the payment, zero when it did not say
 	Receipt    []string  // the terminal's own receipt text, when it sent one
