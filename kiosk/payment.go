@@ -147,7 +147,7 @@ func (l *Lane) pay(w *writer, cmd Command) error {
 	}
 	switch t.phase {
 	case StatePaying:
-		if t.pay != nil && t.pay.method == cmd.Method {
+		if t.pay != nil && (t.pay.method == "cash") == (cmd.Method == MethodAttendant) {
 			return nil // pressed twice
 		}
 		return errorf(KindState, "payment.in_progress", "a payment is in progress")
@@ -237,7 +237,7 @@ func (p *payState) cancellable() bool {
 		return true
 	case paySent:
 		switch p.progress {
-		case "", devices.ProgressInsertCard, devices.ProgressWait, devices.ProgressDeclined, devices.ProgressWrongPIN:
+		case "", devices.ProgressInsertCard: // the card is not read yet
 			return !p.cancel
 		}
 	}

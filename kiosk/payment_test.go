@@ -460,6 +460,10 @@ func TestPayAtTheAttendant(t *testing.T) {
 	if v.State != StatePaying || v.Payment.Status != "waiting_staff" || !v.Payment.CanCancel {
 		t.Fatalf("%s %+v", v.State, v.Payment)
 	}
+	if res := tl.do(Command{Op: OpPay, Method: MethodAttendant}); len(res.Events) != 0 { // pressed twice
+		t.Fatalf("a second press: %+v", res.Events)
+	}
+	tl.refused(Command{Op: OpPay, Method: MethodCard}, KindState, "payment.in_progress")
 	a := alertOf(t, v, AlertCashPayment)
 	if _, err := tl.Do(context.Background(), Command{Op: OpCashTaken, By: "anna"}); err == nil {
 		t.Fatal("the shopper API took cash")
