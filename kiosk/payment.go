@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -254,12 +255,14 @@ func (l *Lane) payment(w *writer, in *payInput, txnID string) error {
 		return l.terminalText(w, in)
 	}
 	if t == nil || t.pay == nil || t.pay.attempt != in.attempt || t.phase != StatePaying {
-		if in.kind == "result" || in.kind == "enquired" {
-			if in.res != nil && in.res.Approved && !in.reversal {
-				// An approval for an attempt the lane has closed: money was
-				// taken for no sale. Record it, so that it is reversed.
-				return w.emit(evOrphan, orphanBody(in)) // the worker reverses it
+		if (in.kind == "result" || in.kind == "enquired") && in.res != nil && in.res.Approved && !in.reversal {
+			orphan, err := l.orphan(w, txnID, in)
+			if err != nil || !orphan {
+				return err
 			}
+			// An approval for an attempt the lane closed as not charged: money
+			// was taken for no sale. Record it; the worker reverses it.
+			return w.emit(evOrphan, orphanBody(in))
 		}
 		return errStaleAttempt
 	}
@@ -293,9 +296,15 @@ func (l *Lane) payment(w *writer, in *payInput, txnID string) error {
 		}
 		return l.payFailed(w, payNotCharged, "payment.terminal_unavailable", nil)
 	case "unknown":
-		if p.state != paySent {
-			return nil
-		}
+		return l.payUnknown(w, p)
+	}
+	return nil
+}
+
+// payUnknown marks the attempt's outcome unknown and calls staff, who may
+// settle it from the terminal's journal while the lane keeps asking.
+func (l *Lane) payUnknown(w *writer, p *payState) error {
+	if p.state == paySent {
 		p.state = payUnknown
 		if err := l.updatePayment(w, p, ""); err != nil {
 			return err
@@ -303,11 +312,11 @@ func (l *Lane) payment(w *writer, in *payInput, txnID string) error {
 		if err := w.emit("payment_outcome_unknown", map[string]any{"attempt": p.attempt}); err != nil {
 			return err
 		}
-		if w.st.openAlert(AlertPaymentUnknown) == nil {
-			return l.raise(w, AlertPaymentUnknown, AlertDetail{Attempt: p.attempt, Amount: money(p.amount)})
-		}
 	}
-	return nil
+	if p.state != payUnknown || w.st.openAlert(AlertPaymentUnknown) != nil {
+		return nil
+	}
+	return l.raise(w, AlertPaymentUnknown, AlertDetail{Attempt: p.attempt, Amount: money(p.amount)})
 }
 
 // terminalText records the terminal's own receipt lines of an approved
@@ -370,6 +379,34 @@ const evOrphan = "payment_orphan_approval"
 
 var errOrphan = errorf(KindState, "payment.orphan", "approval for a closed attempt: reverse it")
 
+// orphan reports whether an approval the terminal reports for a closed
+// attempt is one no sale stands on: the attempt was closed as not charged
+// (or declined), and the approval is newer than the terminal's last result
+// before that attempt. An attempt staff confirmed as paid is no orphan.
+func (l *Lane) orphan(w *writer, txnID string, in *payInput) (bool, error) {
+	var state string
+	var after sql.NullInt64
+	var amount int64
+	if err := w.begin(); err != nil {
+		return false, err
+	}
+	err := w.tx.QueryRowContext(w.ctx, `SELECT state, after_receipt, amount_minor FROM payments WHERE txn_id = ? AND attempt = ?`, txnID, in.attempt).
+		Scan(&state, &after, &amount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, errStaleAttempt
+	}
+	if err != nil {
+		return false, err
+	}
+	if state != payNotCharged && state != payDeclined {
+		return false, errStaleAttempt
+	}
+	if in.kind == "enquired" && (!after.Valid || int64(in.res.ReceiptNo) == after.Int64) {
+		return false, errStaleAttempt // not ours, or not known to be ours
+	}
+	return true, nil
+}
+
 func orphanBody(in *payInput) map[string]any {
 	return map[string]any{"attempt": in.attempt, "receiptNo": in.res.ReceiptNo, "amount": money(in.res.Amount), "trace": in.res.Trace}
 }
@@ -386,7 +423,10 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 		// it had before our request. Unknown baseline: staff decide.
 		switch {
 		case p.after == nil:
-			return w.emit("payment_enquiry_inconclusive", map[string]any{"attempt": p.attempt, "receiptNo": r.ReceiptNo})
+			if err := w.emit("payment_enquiry_inconclusive", map[string]any{"attempt": p.attempt, "receiptNo": r.ReceiptNo}); err != nil {
+				return err
+			}
+			return l.payUnknown(w, p)
 		case r.ReceiptNo == *p.after || in.reversal || !r.Approved:
 			if err := l.closePaymentAlert(w, "recovered"); err != nil {
 				return err
@@ -680,5 +720,3 @@ func maskPAN(pan string) string {
 
 // tenderDecimal is a tender's amount as a decimal.
 func tenderDecimal(m int64) decimal.Decimal { return fromMinor(m) }
-
-var _ = errors.Is

@@ -698,3 +698,57 @@ func (s *statusTerm) Status(context.Context) (devices.TerminalStatus, error) {
 	defer s.mu.Unlock()
 	return devices.TerminalStatus{Ready: s.err == nil}, s.err
 }
+
+// After a restart, a sent attempt whose baseline was unknown cannot be told
+// from an earlier payment: staff are called and settle it; a terminal that
+// does not answer calls staff too, while the lane keeps asking.
+func TestRestartWithoutAnAnswerCallsStaff(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after string // the attempt's after_receipt
+		term  func(*scriptTerm)
+	}{
+		{"baseline unknown", "NULL", func(*scriptTerm) {}},
+		{"terminal silent", "100", func(s *scriptTerm) { s.lastErr = errors.New("no answer") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openTestDB(t)
+			t.Cleanup(func() { db.Close() })
+			tl := startLaneWith(t, db, time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), nil)
+			tl.scan(milk)
+			tl.do(Command{Op: OpCheckout})
+			tl.stop()
+			if _, err := db.W.Exec(`INSERT INTO payments (txn_id, attempt, lane_id, method, amount_minor, state, after_receipt, created_at, updated_at)
+				SELECT id, 1, lane_id, 'card', 119, 'sent', ` + tc.after + `, started_at, started_at FROM transactions`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.W.Exec(`UPDATE transactions SET state = 'paying'`); err != nil {
+				t.Fatal(err)
+			}
+			term := newScriptTerm()
+			tc.term(term)
+			tl2 := startLaneWith(t, db, tl.clock, func(c *Config) { c.Terminal = term; c.Payment.EnquiryEvery = 5 * time.Millisecond })
+			v := tl2.waitFor("staff called", func(v *View) bool {
+				return v.Payment != nil && v.Payment.Status == "unknown" && len(v.Alerts) > 0
+			})
+			alertOf(t, v, AlertPaymentUnknown)
+			if pays, _, _ := term.counts(); pays != 0 {
+				t.Fatalf("the payment was sent again (%d)", pays)
+			}
+			v = tl2.resolve(alertOf(t, v, AlertPaymentUnknown).ID, "approved")
+			if v.State != StatePaid {
+				t.Fatalf("after staff approved: %s", v.State)
+			}
+			// The terminal answers after all, with the approval staff saw:
+			// it is the sale's, never reversed.
+			term.mu.Lock()
+			term.lastErr = nil
+			term.last = devices.PaymentResult{Approved: true, ReceiptNo: 101, Amount: 119}
+			term.mu.Unlock()
+			time.Sleep(50 * time.Millisecond) // ten enquiry pauses
+			if _, _, rev := term.counts(); rev != 0 {
+				t.Fatalf("the approval staff confirmed was reversed")
+			}
+		})
+	}
+}

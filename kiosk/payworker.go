@@ -37,9 +37,9 @@ func (l *Lane) startCard(j cardJob) {
 
 // tell hands the worker's news to the lane goroutine and waits for it to be
 // committed.
-func (l *Lane) tell(ctx context.Context, attempt int, in payInput) error {
-	in.attempt = attempt
-	res, err := l.do(ctx, Command{Op: opPayment, pay: &in})
+func (l *Lane) tell(ctx context.Context, j cardJob, in payInput) error {
+	in.attempt = j.attempt
+	res, err := l.do(ctx, Command{Op: opPayment, pay: &in, payTxn: j.txn})
 	if err == nil && slices.ContainsFunc(res.Events, func(e Event) bool { return e.Type == evOrphan }) {
 		return errOrphan
 	}
@@ -59,18 +59,18 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 		} else {
 			log.Warn("payment: terminal's last result unknown before the request", "err", err)
 		}
-		if err := l.tell(ctx, j.attempt, payInput{kind: "sent", after: after}); err != nil {
+		if err := l.tell(ctx, j, payInput{kind: "sent", after: after}); err != nil {
 			return // cancelled meanwhile, or the lane stopped: nothing was sent
 		}
 		crashpoint.Hit("payment.after_intent")
 		var orphan *devices.PaymentResult
 		res, err := term.Pay(ctx, devices.PaymentRequest{Amount: j.amount, Currency: l.currencyNumeric}, devices.PaymentHooks{
 			Progress: func(code, _ string) {
-				_ = l.tell(ctx, j.attempt, payInput{kind: "progress", code: code})
+				_ = l.tell(ctx, j, payInput{kind: "progress", code: code})
 			},
 			Record: func(r devices.PaymentResult) error {
 				crashpoint.Hit("payment.before_record")
-				err := l.tell(ctx, j.attempt, payInput{kind: "result", res: &r})
+				err := l.tell(ctx, j, payInput{kind: "result", res: &r})
 				if errors.Is(err, errOrphan) {
 					orphan, err = &r, nil // recorded as an orphan: acknowledge it, then reverse it
 				}
@@ -83,33 +83,39 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 		switch {
 		case err == nil:
 			crashpoint.Hit("payment.after_ack")
-			_ = l.tell(ctx, j.attempt, payInput{kind: "done", res: &res})
+			_ = l.tell(ctx, j, payInput{kind: "done", res: &res})
 			if orphan != nil {
 				l.reverse(ctx, j, orphan.ReceiptNo, orphan.Amount)
 			}
 			return
 		case errors.Is(err, devices.ErrNotSent):
 			log.Warn("payment: terminal did not take the request", "err", err)
-			_ = l.tell(ctx, j.attempt, payInput{kind: "not_sent"})
+			_ = l.tell(ctx, j, payInput{kind: "not_sent"})
 			return
 		case ctx.Err() != nil:
 			return // the lane is stopping: its next start asks the terminal
 		}
 		log.Warn("payment: outcome unknown, asking the terminal", "err", err)
-		if err := l.tell(ctx, j.attempt, payInput{kind: "unknown"}); err != nil {
+		if err := l.tell(ctx, j, payInput{kind: "unknown"}); err != nil {
 			return
 		}
 	}
 	for i := 0; ; i++ {
 		last, err := term.LastResult(ctx)
 		if err == nil {
-			err = l.tell(ctx, j.attempt, payInput{kind: "enquired", res: &last, reversal: last.Reversal})
+			err = l.tell(ctx, j, payInput{kind: "enquired", res: &last, reversal: last.Reversal})
 			if errors.Is(err, errOrphan) {
 				l.reverse(ctx, j, last.ReceiptNo, last.Amount)
 			}
 			return
 		}
 		log.Warn("payment: asking the terminal for the outcome", "err", err)
+		if i == 0 && j.resume {
+			// After a restart: staff hear of it while the lane keeps asking.
+			if err := l.tell(ctx, j, payInput{kind: "unknown"}); err != nil {
+				return
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -187,7 +193,7 @@ func (l *Lane) resumePayment(ctx context.Context) {
 		l.workers.Add(1)
 		go func() {
 			defer l.workers.Done()
-			_ = l.tell(ctx, p.attempt, payInput{kind: "interrupted"})
+			_ = l.tell(ctx, cardJob{txn: t.id, attempt: p.attempt}, payInput{kind: "interrupted"})
 		}()
 	case paySent, payUnknown:
 		if l.cfg.Terminal == nil {
