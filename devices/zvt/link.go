@@ -27,6 +27,10 @@ type Link interface {
 // repeat: the peer did not receive it intact.
 var ErrNoAck = errors.New("zvt: frame not acknowledged")
 
+// ErrLinkDown wraps the error of a link whose line had already failed when
+// Send was called: nothing was written.
+var ErrLinkDown = errors.New("zvt: link down")
+
 // ErrClosed is returned by a link's methods after Close.
 var ErrClosed = errors.New("zvt: link closed")
 
@@ -116,16 +120,17 @@ func (p *pump) Close() error {
 	return err
 }
 
-// failed returns the reader's error once it stopped.
+// failed returns, once the reader stopped or the link was closed, an error
+// wrapping ErrLinkDown (and ErrClosed after Close).
 func (p *pump) failed() error {
 	select {
 	case <-p.closing:
-		return ErrClosed
+		return fmt.Errorf("%w: %w", ErrLinkDown, ErrClosed)
 	default:
 	}
 	select {
 	case <-p.done:
-		return p.err
+		return fmt.Errorf("%w: %w", ErrLinkDown, p.err)
 	default:
 		return nil
 	}

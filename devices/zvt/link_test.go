@@ -18,17 +18,25 @@ import (
 // through devices/serialport as a real port is, and the raw far end.
 func ptyPair(t *testing.T) (*serialport.Port, *simport.Port) {
 	t.Helper()
-	sp, err := simport.New(filepath.Join(t.TempDir(), "by-id", "usb-zvt-if00"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sp.Close() })
+	sp := simPort(t)
 	p, err := serialport.Open(serialport.Config{Path: sp.Path(), StopBits: 2, ReadTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
 	return p, sp
+}
+
+// simPort is a pseudo-terminal behind a by-id style link; the returned port
+// is its far end (the terminal's side).
+func simPort(t *testing.T) *simport.Port {
+	t.Helper()
+	sp, err := simport.New(filepath.Join(t.TempDir(), "by-id", "usb-zvt-if00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sp.Close() })
+	return sp
 }
 
 // rawPeer scripts the far end byte by byte.
