@@ -63,6 +63,28 @@
 //     DF out of order, F0 reconciliation required. (A Completion that starts
 //     with BMP 19 is read as the status byte too.)
 //
+// # What an error says about the money
+//
+// Terminal methods return errors wrapping devices.ErrNotSent only when the
+// terminal cannot have taken the request: it answered 84 xx (RefusedError:
+// A0 busy, …), the connection or Registration failed, the line was already
+// down (ErrLinkDown), or a serial frame was never acknowledged through T2
+// and two repeats (ErrNoAck: the terminal acknowledges every frame it
+// receives intact, and acts on no other). Everything lost after the request
+// went out — no 80 00 within T3, no Completion within T4, the link gone, a
+// Record hook that failed — wraps ErrOutcomeUnknown: ask with LastResult.
+// After any such error the link is closed; the next call dials and
+// registers again, so a terminal that was switched off or unplugged is found
+// again by the next call.
+//
+// # Limits
+//
+//   - The serial link layer has no sequence numbers (ZVT has none): a frame
+//     repeated because its ACK was lost is delivered twice.
+//   - A Status Enquiry's Completion has no BMP for its status byte; its
+//     layout (version text, status byte, optional container) is read as
+//     described above.
+//
 // # Card data
 //
 // No full card number, track data (BMP 23, 24, 2D), expiry (0E) or CVV
