@@ -526,8 +526,13 @@ func (t *Terminal) follow(ctx context.Context, l Link, cmd APDU, h devices.Payme
 			}
 		case a.Is(CmdStatusInfo):
 			fs, err := ParseFields(a.Data)
-			if err != nil {
+			if _, ok := fs.Byte(BMPResult); err != nil && (!ok || !errors.Is(err, ErrUnknownBMP)) {
 				return finish(), unknownIf("status information unreadable: %w", err)
+			} else if err != nil {
+				// A BMP this package does not know hides the fields after
+				// it, but the result is there: better a result without
+				// them than no acknowledgement (which may reverse it).
+				t.cfg.Log.Warn("zvt: status information read in part", "err", err)
 			}
 			r := t.result(fs)
 			if r.Approved && offline {

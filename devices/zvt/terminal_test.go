@@ -283,6 +283,16 @@ func TestPayOutcomes(t *testing.T) {
 			c.reply(Ack())
 			c.mustSend(APDU{0x06, 0x1E, []byte{0x6C}})
 		}, result: 0x6C},
+		{name: "unknown_bmp_after_result", play: func(c *ptConn, cmd APDU) {
+			c.reply(Ack())
+			c.mustSend(APDU{0x04, 0x0F, append(Fields{ByteField(BMPResult, 0), mustField(t, BMPAmount, 500)}.Bytes(), 0x55, 0x01, 0x02)})
+			c.mustSend(APDU{0x06, 0x0F, nil})
+		}, approved: true},
+		{name: "unknown_bmp_before_result", play: func(c *ptConn, cmd APDU) {
+			c.reply(Ack())
+			c.mustSend(APDU{0x04, 0x0F, append([]byte{0x55, 0x01}, Fields{ByteField(BMPResult, 0)}.Bytes()...)})
+			c.mustSend(APDU{0x06, 0x0F, nil})
+		}, unknown: true},
 		{name: "busy", play: func(c *ptConn, cmd APDU) { c.reply(Nack(0xA0)) }, notSent: true},
 		{name: "lost_after_ack", play: func(c *ptConn, cmd APDU) {
 			c.reply(Ack())
@@ -538,5 +548,42 @@ func TestWhenYearRollover(t *testing.T) {
 	fs := Fields{{BMPTime, []byte{0x23, 0x59, 0x30}}, {BMPDate, []byte{0x12, 0x31}}}
 	if got := term.when(fs); !got.Equal(time.Date(2026, 12, 31, 23, 59, 30, 0, time.UTC)) {
 		t.Fatalf("when = %v", got)
+	}
+}
+
+// TestT4RestartsOnEveryMessage: a payment whose messages each come within T4
+// of the last runs to its end though it takes longer than T4 in all; a gap
+// longer than T4 leaves the outcome unknown.
+func TestT4RestartsOnEveryMessage(t *testing.T) {
+	const t4 = 600 * time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		gap     time.Duration // between messages: the terminal's pace
+		unknown bool
+	}{{"within_T4", t4 / 2, false}, {"beyond_T4", t4 * 2, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, addr := tcpPT(t, map[[2]byte]func(*ptConn, APDU){
+				CmdAuthorization: func(c *ptConn, cmd APDU) {
+					c.reply(Ack())
+					for range 3 {
+						time.Sleep(tc.gap) // the terminal's pace is what is tested
+						c.mustSend(APDU{0x04, 0xFF, []byte{0x17}})
+					}
+					c.mustSend(approvedInfo(t, 500, ""))
+					c.mustSend(APDU{0x06, 0x0F, nil})
+				},
+			})
+			cfg := testConfig(nil)
+			cfg.T4 = t4
+			term, err := New(TCPDialer(addr), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer term.Close()
+			res, err := term.Pay(ctxT(t), devices.PaymentRequest{Amount: 500}, devices.PaymentHooks{})
+			if tc.unknown != errors.Is(err, ErrOutcomeUnknown) || !tc.unknown && !res.Approved {
+				t.Fatalf("Pay: %+v %v", res, err)
+			}
+		})
 	}
 }
