@@ -202,10 +202,7 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 	// Unknown to the table: a GS1 393n label (price with its currency) is
 	// then refused, as in any other currency; nothing else needs the number.
 	l.currencyNumeric, _ = catalog.CurrencyNumeric(cfg.Currency)
-	if cfg.Terminal != nil {
-		l.term = &guardedTerminal{PaymentTerminal: cfg.Terminal}
-		l.cfg.Terminal = l.term
-	}
+	l.Attach(cfg.Terminal, cfg.Printer)
 	if err := l.stmt.prepare(ctx, db.W); err != nil {
 		return nil, err
 	}
@@ -217,6 +214,21 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 	l.st = st
 	l.view.Store(l.buildView(&l.st))
 	return l, nil
+}
+
+// Attach sets the lane's card terminal and receipt printer (nil: none), for
+// devices started after Open. Call it before Run.
+func (l *Lane) Attach(term devices.PaymentTerminal, p Printer) {
+	if g, ok := term.(*guardedTerminal); ok {
+		term = g.PaymentTerminal
+	}
+	l.term = nil
+	l.cfg.Terminal, l.cfg.Printer = nil, p
+	if term != nil {
+		l.term = &guardedTerminal{PaymentTerminal: term}
+		l.cfg.Terminal = l.term
+	}
+	l.view.Store(l.buildView(&l.st)) // what the pay screen offers may change
 }
 
 // ID returns the lane id, store-lane (e.g. "0001-01").

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -187,6 +188,18 @@ func (tl *testLane) journalTypes() []string {
 	return out
 }
 
+// waitJournal waits until the journal holds an event of type typ.
+func (tl *testLane) waitJournal(typ string) {
+	tl.t.Helper()
+	for i := 0; i < 1000; i++ {
+		if slices.Contains(tl.journalTypes(), typ) {
+			return
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+	tl.t.Fatalf("no %s in the journal: %v", typ, tl.journalTypes())
+}
+
 // before reports whether event a comes before event b in types.
 func before(types []string, a, b string) bool {
 	ia, ib := -1, -1
@@ -215,6 +228,7 @@ func TestCardPaymentToReceiptAndIdle(t *testing.T) {
 	if !strings.HasSuffix(v.Receipt.URL, v.Txn.ID+".png") {
 		t.Fatalf("receipt url %q", v.Receipt.URL)
 	}
+	tl.waitJournal("payment_terminal_receipt") // the terminal's text comes after its result
 	types := tl.journalTypes()
 	if !before(types, "payment_requested", "payment_result") || !before(types, "payment_started", "payment_requested") {
 		t.Fatalf("journal order %v", types)

@@ -63,7 +63,7 @@ Resolve alert ID of the lane as staff member --by, with --outcome:
   receipt_not_printed
                    done       the receipt was reprinted ("kiosk printer reprint --txn ID")
                               or the shopper left without it
-  scanner_fault, printer_fault, printer_warning, scale_fault
+  scanner_fault, printer_fault, printer_warning, scale_fault, terminal_fault
                    done       closed by hand; the lane closes these itself
                               ("recovered") when the device reports the fault gone,
                               and raises a new alert when it reports the fault again
