@@ -334,3 +334,22 @@ func TestDeframerNoiseAndErrors(t *testing.T) {
 		t.Fatal("abort")
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct {
+		a    APDU
+		want string
+	}{
+		{Ack(), "80 00"},
+		{APDU{0x04, 0xFF, []byte{0x0A, 0x05}}, "04 FF 0A"},
+		{APDU{0x06, 0x1E, []byte{0x6C}}, "06 1E 6C"},
+		{APDU{0x04, 0x0F, Fields{ByteField(BMPResult, 0), {BMPPAN, unhex(t, "47 61 73 12 34 56 78 90")}, {BMPExpiry, []byte{0x25, 0x12}}, {BMPCVV, []byte{1, 2}}}.Bytes()},
+			"04 0F 27=00 22=476173******7890 0E=<withheld> 3A=<withheld>"},
+		{APDU{0x06, 0xD1, []byte("\x00card 4761731234567890")}, "06 D1 (22 bytes)"},
+		{APDU{0x06, 0x30, unhex(t, "000000 87 0042")}, "06 30 (6 bytes)"},
+	} {
+		if got := Redact(tc.a); got != tc.want {
+			t.Errorf("Redact(% X) = %q, want %q", tc.a.Bytes(), got, tc.want)
+		}
+	}
+}

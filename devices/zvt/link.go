@@ -236,12 +236,15 @@ func (l *serialLink) handle(evs []frameEvent) {
 				l.write([]byte{NAK})
 				continue
 			}
-			select {
-			case l.recv <- a:
-				l.write([]byte{ACK})
-			default:
+			// ACK first, so the peer hears it before anything this side
+			// sends in answer. The reader is recv's only sender, so room
+			// seen now is still there after the ACK.
+			if len(l.recv) == cap(l.recv) {
 				l.write([]byte{NAK})
+				continue
 			}
+			l.write([]byte{ACK})
+			l.recv <- a
 		}
 	}
 }

@@ -14,12 +14,12 @@ func Redact(a APDU) string {
 		return head
 	}
 	switch {
-	case a.Is(CmdStatusInfo), a.Is(CmdAuthorization), a.Is(CmdCompletion), a.Is(CmdReversal), a.Is(CmdAbortPT) && len(a.Data) > 1:
+	case a.Is(CmdStatusInfo), a.Is(CmdAuthorization), a.Is(CmdCompletion):
 		if fs, err := ParseFields(a.Data); err == nil {
 			return head + " " + redactFields(fs)
 		}
-	case a.Is(CmdIntermediate), a.Is(CmdAbortPT):
-		return fmt.Sprintf("%s % X", head, a.Data[:min(len(a.Data), 1)])
+	case a.Is(CmdIntermediate), a.Is(CmdAbortPT): // the status or result byte
+		return fmt.Sprintf("%s %02X", head, a.Data[0])
 	}
 	return fmt.Sprintf("%s (%d bytes)", head, len(a.Data))
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,11 +99,19 @@ func SerialDialer(cfg serialport.Config, o SerialOptions) Dialer {
 	}
 }
 
+// DialerFor picks the link by the target's form: a path (starting with "/")
+// is a serial port at 9600 8N2, anything else a TCP address (port 20007
+// when it names none).
+func DialerFor(target string) Dialer {
+	if strings.HasPrefix(target, "/") {
+		return SerialDialer(serialport.Config{Path: target}, SerialOptions{})
+	}
+	return TCPDialer(target)
+}
+
 // TCPDialer connects to host:port, port 20007 when addr has none.
 func TCPDialer(addr string) Dialer {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, DefaultPort)
-	}
+	addr = tcpAddr(addr)
 	return func(ctx context.Context) (Link, error) {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "tcp", addr)
@@ -111,6 +120,13 @@ func TCPDialer(addr string) Dialer {
 		}
 		return NewTCPLink(c), nil
 	}
+}
+
+func tcpAddr(addr string) string {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return net.JoinHostPort(strings.Trim(addr, "[]"), DefaultPort)
+	}
+	return addr
 }
 
 // ErrOutcomeUnknown reports that a request may have been taken by the

@@ -587,3 +587,33 @@ func TestT4RestartsOnEveryMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestTCPAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.168.1.50":       "192.168.1.50:20007",
+		"pt.local":           "pt.local:20007",
+		"192.168.1.50:22000": "192.168.1.50:22000",
+		"[fe80::1]":          "[fe80::1]:20007",
+		"[fe80::1]:1":        "[fe80::1]:1",
+	} {
+		if got := tcpAddr(in); got != want {
+			t.Errorf("tcpAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDialerFor: a path is a serial port, anything else TCP.
+func TestDialerFor(t *testing.T) {
+	sp := simPort(t)
+	pt := &testPT{t: t}
+	go pt.serve(NewSerialLink(sp, SerialOptions{}))
+	term := newTerminal(t, DialerFor(sp.Path()))
+	if _, err := term.LastResult(ctxT(t)); !errors.Is(err, devices.ErrNotSent) {
+		t.Fatalf("LastResult on a terminal that refuses it: %v", err)
+	}
+	_, addr := tcpPT(t, nil)
+	term = newTerminal(t, DialerFor(addr))
+	if _, err := term.LastResult(ctxT(t)); !errors.Is(err, devices.ErrNotSent) {
+		t.Fatalf("LastResult on a terminal that refuses it: %v", err)
+	}
+}
