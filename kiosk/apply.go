@@ -735,13 +735,13 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 			return l.payFailed(w, payNotCharged, "payment.not_charged", nil)
 		}
 		p.state = payApproved
-		if err := l.updatePayment(w, p, `approved_minor = ?, by = ?`, p.amount, cmd.By); err != nil {
+		if err := l.updatePayment(w, p, `approved_minor = ?, by = ?, confirmed = 1`, p.amount, cmd.By); err != nil {
 			return err
 		}
 		if err := w.emit("payment_result", map[string]any{"attempt": p.attempt, "approved": true, "amount": money(p.amount), "by": cmd.By, "state": payApproved, "confirmedByStaff": true}); err != nil {
 			return err
 		}
-		return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount})
+		return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount, confirmed: true})
 	case AlertVoidRequest:
 		if !approved || st.txn == nil || a.TxnID != st.txn.id {
 			return nil

@@ -71,7 +71,7 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 func (l *Lane) loadPayments(ctx context.Context, db *sql.DB, t *txnState) error {
 	rows, err := db.QueryContext(ctx, `SELECT attempt, method, amount_minor, state, after_receipt, coalesce(result, 0),
 		coalesce(receipt_no, 0), coalesce(trace, 0), coalesce(masked_pan, ''), coalesce(card_name, ''), offline,
-		coalesce(terminal_id, ''), coalesce(terminal_text, '') FROM payments WHERE txn_id = ? ORDER BY attempt`, t.id)
+		coalesce(terminal_id, ''), coalesce(terminal_text, ''), confirmed FROM payments WHERE txn_id = ? ORDER BY attempt`, t.id)
 	if err != nil {
 		return fmt.Errorf("kiosk: load payments: %w", err)
 	}
@@ -83,7 +83,7 @@ func (l *Lane) loadPayments(ctx context.Context, db *sql.DB, t *txnState) error 
 		var tn tender
 		var text string
 		if err := rows.Scan(&p.attempt, &p.method, &p.amount, &p.state, &after, &result, &tn.receiptNo, &tn.trace,
-			&tn.maskedPAN, &tn.cardName, &tn.offline, &tn.termID, &text); err != nil {
+			&tn.maskedPAN, &tn.cardName, &tn.offline, &tn.termID, &text, &tn.confirmed); err != nil {
 			return err
 		}
 		t.attempts = max(t.attempts, p.attempt)

@@ -116,6 +116,10 @@ type tender struct {
 	trace     int
 	termID    string
 	text      []string
+	// confirmed: the terminal finished the payment after the lane recorded
+	// it (its answer was acknowledged). An approval recorded just before a
+	// crash may not have been: the terminal may then have reversed it.
+	confirmed bool
 }
 
 // receiptState is what became of the paid sale's receipt.
@@ -253,6 +257,8 @@ func (l *Lane) payment(w *writer, in *payInput, txnID string) error {
 		return l.reversed(w, in, txnID)
 	case "done":
 		return l.terminalText(w, in)
+	case "verified":
+		return l.verified(w, in)
 	}
 	if t == nil || t.pay == nil || t.pay.attempt != in.attempt || t.phase != StatePaying {
 		if (in.kind == "result" || in.kind == "enquired") && in.res != nil && in.res.Approved && !in.reversal {
@@ -319,9 +325,9 @@ func (l *Lane) payUnknown(w *writer, p *payState) error {
 	return l.raise(w, AlertPaymentUnknown, AlertDetail{Attempt: p.attempt, Amount: money(p.amount)})
 }
 
-// terminalText records the terminal's own receipt lines of an approved
-// payment, or the result of a payment that ended without status information
-// (an abort before the card was read).
+// terminalText records that the terminal finished an approved payment
+// (acknowledged; its own receipt lines, if any), or the result of a payment
+// that ended without status information (an abort before the card was read).
 func (l *Lane) terminalText(w *writer, in *payInput) error {
 	t := w.st.txn
 	if t == nil || in.res == nil {
@@ -333,20 +339,62 @@ func (l *Lane) terminalText(w *writer, in *payInput) error {
 		}
 		return nil
 	}
-	if len(in.res.Receipt) == 0 {
-		return nil
-	}
 	for i := range t.tenders {
-		if tn := &t.tenders[i]; tn.attempt == in.attempt && tn.method == "card" {
-			tn.text = in.res.Receipt
-			text, _ := json.Marshal(in.res.Receipt)
-			if _, err := w.execSQL(`UPDATE payments SET terminal_text = ? WHERE txn_id = ? AND attempt = ?`, string(text), t.id, in.attempt); err != nil {
+		if tn := &t.tenders[i]; tn.attempt == in.attempt && tn.method == "card" && !tn.confirmed {
+			tn.confirmed = true
+			if len(in.res.Receipt) > 0 {
+				tn.text = in.res.Receipt
+			}
+			text, _ := json.Marshal(tn.text)
+			if _, err := w.execSQL(`UPDATE payments SET confirmed = 1, terminal_text = ? WHERE txn_id = ? AND attempt = ?`, string(text), t.id, in.attempt); err != nil {
 				return err
 			}
-			return w.emit("payment_terminal_receipt", map[string]any{"attempt": in.attempt, "lines": len(in.res.Receipt)})
+			return w.emit("payment_completed", map[string]any{"attempt": in.attempt, "receiptLines": len(tn.text)})
 		}
 	}
 	return nil
+}
+
+// verified settles an approval recorded before a crash that the terminal
+// may not have heard acknowledged: if the terminal's last result is its
+// reversal, the sale is not paid after all and the shopper pays again.
+func (l *Lane) verified(w *writer, in *payInput) error {
+	t := w.st.txn
+	if t == nil || !t.over() || in.res == nil {
+		return errStaleAttempt
+	}
+	for i := range t.tenders {
+		tn := &t.tenders[i]
+		if tn.attempt != in.attempt || tn.confirmed {
+			continue
+		}
+		r := in.res
+		t.verifying = false
+		if !(r.Reversal && r.ReversedTrace == tn.trace) {
+			tn.confirmed = true
+			if _, err := w.execSQL(`UPDATE payments SET confirmed = 1 WHERE txn_id = ? AND attempt = ?`, t.id, in.attempt); err != nil {
+				return err
+			}
+			return w.emit("payment_confirmed", map[string]any{"attempt": in.attempt, "lastReceiptNo": r.ReceiptNo})
+		}
+		// The terminal reversed it (it never heard our acknowledgement).
+		amount := tn.amount
+		t.tenders = append(t.tenders[:i:i], t.tenders[i+1:]...)
+		t.receipt = receiptState{}
+		t.phase = StateReadyToPay
+		t.pay = &payState{attempt: in.attempt, method: "card", amount: amount, state: payReversed, errKey: "payment.not_charged"}
+		if _, err := w.execSQL(`UPDATE payments SET state = ?, updated_at = ? WHERE txn_id = ? AND attempt = ?`, payReversed, store.Stamp(w.now), t.id, in.attempt); err != nil {
+			return err
+		}
+		if err := l.setPhase(w, StateReadyToPay); err != nil {
+			return err
+		}
+		if err := w.emit("payment_reversed_by_terminal", map[string]any{"attempt": in.attempt, "receiptNo": tn.receiptNo, "reversalReceiptNo": r.ReceiptNo}); err != nil {
+			return err
+		}
+		return l.raise(w, AlertPaymentFailed, AlertDetail{Attempt: in.attempt, Amount: money(amount), Reason: "payment.reversed_by_terminal"})
+	}
+	return errStaleAttempt
 }
 
 // reversed records a reversal the worker made (or failed to make: staff
@@ -422,7 +470,9 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 		// The terminal's last result is ours only if it came after the one
 		// it had before our request. Unknown baseline: staff decide.
 		switch {
-		case p.after == nil:
+		case p.after == nil || (r.Approved && !in.reversal && r.ReceiptNo != *p.after && r.Amount != p.amount):
+			// Unknown baseline, or a newer approval of another amount (made
+			// on the terminal's own keypad?): not known to be ours.
 			if err := w.emit("payment_enquiry_inconclusive", map[string]any{"attempt": p.attempt, "receiptNo": r.ReceiptNo}); err != nil {
 				return err
 			}
@@ -606,13 +656,13 @@ func (l *Lane) cashTaken(w *writer, by string) error {
 	}
 	p := t.pay
 	p.state = payApproved
-	if err := l.updatePayment(w, p, `approved_minor = ?, by = ?`, p.amount, by); err != nil {
+	if err := l.updatePayment(w, p, `approved_minor = ?, by = ?, confirmed = 1`, p.amount, by); err != nil {
 		return err
 	}
 	if err := w.emit("payment_result", map[string]any{"attempt": p.attempt, "approved": true, "amount": money(p.amount), "method": "cash", "by": by, "state": payApproved}); err != nil {
 		return err
 	}
-	return l.paid(w, tender{attempt: p.attempt, method: "cash", amount: p.amount})
+	return l.paid(w, tender{attempt: p.attempt, method: "cash", amount: p.amount, confirmed: true})
 }
 
 // receiptChoice is the shopper's choice after paying: print, qr or none.
@@ -620,6 +670,9 @@ func (l *Lane) receiptChoice(w *writer, choice string) error {
 	t := w.st.txn
 	if t == nil || (t.phase != StatePaid && t.phase != StateReceipt) {
 		return errorf(KindState, "receipt.not_paid", "there is no paid sale to give a receipt for")
+	}
+	if t.verifying {
+		return errorf(KindBusy, "payment.verifying", "checking the payment with the terminal: one moment")
 	}
 	if t.phase == StateReceipt && t.receipt.choice == choice && choice != "print" {
 		return nil
@@ -654,6 +707,9 @@ func (l *Lane) finish(w *writer) error {
 	}
 	if t.phase != StatePaid && t.phase != StateReceipt {
 		return errorf(KindState, "txn.not_paid", "the sale is not paid")
+	}
+	if t.verifying {
+		return errorf(KindBusy, "payment.verifying", "checking the payment with the terminal: one moment")
 	}
 	return l.endTxn(w, "paid", "shopper")
 }

@@ -228,7 +228,7 @@ func TestCardPaymentToReceiptAndIdle(t *testing.T) {
 	if !strings.HasSuffix(v.Receipt.URL, v.Txn.ID+".png") {
 		t.Fatalf("receipt url %q", v.Receipt.URL)
 	}
-	tl.waitJournal("payment_terminal_receipt") // the terminal's text comes after its result
+	tl.waitJournal("payment_completed") // the terminal finishes (its text) after its result
 	types := tl.journalTypes()
 	if !before(types, "payment_requested", "payment_result") || !before(types, "payment_started", "payment_requested") {
 		t.Fatalf("journal order %v", types)

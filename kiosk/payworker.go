@@ -56,6 +56,8 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 		if last, err := term.LastResult(ctx); err == nil {
 			n := last.ReceiptNo
 			after = &n
+		} else if errors.Is(err, devices.ErrNoResult) {
+			after = new(int) // none yet: receipt number 0
 		} else {
 			log.Warn("payment: terminal's last result unknown before the request", "err", err)
 		}
@@ -102,6 +104,9 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 	}
 	for i := 0; ; i++ {
 		last, err := term.LastResult(ctx)
+		if errors.Is(err, devices.ErrNoResult) {
+			last, err = devices.PaymentResult{}, nil // no result at all: receipt number 0, nothing charged
+		}
 		if err == nil {
 			err = l.tell(ctx, j, payInput{kind: "enquired", res: &last, reversal: last.Reversal})
 			if errors.Is(err, errOrphan) {
@@ -184,6 +189,16 @@ func (l *Lane) startPrint(txn string) {
 // was never sent is closed as interrupted.
 func (l *Lane) resumePayment(ctx context.Context) {
 	t := l.st.txn
+	if t != nil && t.over() && l.cfg.Terminal != nil {
+		for _, tn := range t.tenders {
+			if tn.method == "card" && !tn.confirmed {
+				t.verifying = true // no receipt, no leaving, until the terminal says
+				l.startVerify(cardJob{txn: t.id, attempt: tn.attempt})
+			}
+		}
+		l.view.Store(l.buildView(&l.st))
+		return
+	}
 	if t == nil || t.phase != StatePaying || t.pay == nil || t.pay.method != "card" {
 		return
 	}
@@ -208,4 +223,31 @@ func (l *Lane) enquiryPause(i int) time.Duration {
 		return d
 	}
 	return enquiryBackoff[min(i, len(enquiryBackoff)-1)]
+}
+
+// startVerify asks the terminal whether an approval recorded just before the
+// lane stopped still stands: a terminal that never heard it acknowledged may
+// have reversed it (ZVT PA00P015 §2.2.8).
+func (l *Lane) startVerify(j cardJob) {
+	ctx := l.runCtx
+	l.workers.Add(1)
+	go func() {
+		defer l.workers.Done()
+		for i := 0; ; i++ {
+			last, err := l.cfg.Terminal.LastResult(ctx)
+			if errors.Is(err, devices.ErrNoResult) {
+				last, err = devices.PaymentResult{}, nil // nothing to tell: the approval stands
+			}
+			if err == nil {
+				_ = l.tell(ctx, j, payInput{kind: "verified", res: &last})
+				return
+			}
+			l.cfg.Log.Warn("payment: asking the terminal whether an approval stands", "lane", l.id, "txn", j.txn, "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(l.enquiryPause(i)):
+			}
+		}
+	}()
 }

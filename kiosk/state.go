@@ -60,6 +60,9 @@ type txnState struct {
 	pay      *payState // the current attempt, or the last failed one
 	tenders  []tender  // approved payments
 	receipt  receiptState
+	// verifying: after a restart, an approval recorded just before the
+	// crash is being checked with the terminal (it may have reversed it).
+	verifying bool
 }
 
 type line struct {
@@ -244,7 +247,8 @@ func (l *Lane) payView(s *state, v *View) {
 		v.Payment = pv
 	case StatePaid, StateReceipt:
 		rv := &ReceiptView{TxnID: t.id, URL: l.receiptURL(t.id), Total: v.Totals.Total, Tenders: []TenderView{},
-			Choice: t.receipt.choice, Printed: t.receipt.printed, PrintError: t.receipt.printErr, PrinterReady: l.printerReady(s)}
+			Choice: t.receipt.choice, Printed: t.receipt.printed, PrintError: t.receipt.printErr, PrinterReady: l.printerReady(s),
+			Verifying: t.verifying}
 		for _, tn := range t.tenders {
 			rv.Tenders = append(rv.Tenders, TenderView{Kind: tn.method, Amount: money(tn.amount), CardName: tn.cardName, MaskedPAN: tn.maskedPAN, Offline: tn.offline})
 		}

@@ -144,6 +144,9 @@ type ReceiptView struct {
 	PrintError string `json:"printError,omitempty"`
 	// PrinterReady says whether "print" can be offered.
 	PrinterReady bool `json:"printerReady"`
+	// Verifying: after a restart the lane is checking with the terminal that
+	// the card payment stands; the receipt choice waits for it.
+	Verifying bool `json:"verifying,omitempty"`
 }
 
 // TenderView is one tender of a paid sale.

@@ -163,6 +163,7 @@ CREATE TABLE payments (
 	terminal_id   TEXT,
 	terminal_text TEXT,              -- the terminal's own receipt lines, JSON array
 	by            TEXT,              -- staff member who took cash, or resolved the outcome
+	confirmed     INTEGER NOT NULL DEFAULT 0, -- approved, and the terminal finished the payment (its answer acknowledged)
 	created_at    TEXT NOT NULL,
 	updated_at    TEXT NOT NULL,
 	PRIMARY KEY (txn_id, attempt)

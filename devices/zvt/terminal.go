@@ -135,7 +135,8 @@ func tcpAddr(addr string) string {
 var ErrOutcomeUnknown = errors.New("zvt: outcome unknown")
 
 // ErrNoLastResult reports a terminal that could not repeat its last result.
-var ErrNoLastResult = errors.New("zvt: terminal has no last result to repeat")
+// It wraps devices.ErrNoResult.
+var ErrNoLastResult = fmt.Errorf("zvt: terminal has no last result to repeat: %w", devices.ErrNoResult)
 
 // RefusedError is a terminal's 84 xx to a request: it did not take it, so
 // it wraps devices.ErrNotSent.
@@ -631,6 +632,12 @@ func (t *Terminal) result(fs Fields) devices.PaymentResult {
 	r.TerminalID, _ = fs.Digits(BMPTID)
 	if pt, ok := fs.Byte(BMPPaymentType); ok && pt == 0x40 {
 		r.Offline = r.Approved
+	}
+	// A reversal's status information carries the reversed payment's trace:
+	// after a lost answer the terminal's last result may be the reversal of
+	// an approval it made (or one it reversed by itself), never money taken.
+	if v, ok := fs.Number(BMPOrigTrace); ok {
+		r.Reversal, r.ReversedTrace = true, int(v)
 	}
 	r.At = t.when(fs)
 	return r
