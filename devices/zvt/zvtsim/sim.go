@@ -276,17 +276,19 @@ func (s *Sim) Unplug() {
 // Replug puts the cable back: a new pseudo-terminal behind the same path.
 // On TCP it does nothing (the cash register connects again).
 func (s *Sim) Replug() error {
+	s.mu.Lock() // held so that Close cannot unplug for good meanwhile
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
 	if s.port == nil {
 		return nil
 	}
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return errors.New("zvtsim: closed")
-	}
 	return s.port.Replug()
 }
+
+// ErrClosed is returned by Replug after Close.
+var ErrClosed = errors.New("zvtsim: closed")
 
 // Plugged reports whether the cable is in (always true on TCP).
 func (s *Sim) Plugged() bool { return s.port == nil || s.port.Plugged() }
