@@ -73,9 +73,19 @@ func TestQueue(t *testing.T) {
 	if b := s.take(); b.Kind != Decline {
 		t.Fatalf("took %+v", b)
 	}
+	s.Next(Behavior{Kind: LoseLink, AfterApproval: true})
+	s.SetUnacked(ReverseUnacked)
+	st := s.State()
+	if len(st.Pending) != 2 || st.Pending[1] != "lose_link:after" || st.Unacked != "reverse" || !st.Plugged || st.Status != 0 || st.Last != nil {
+		t.Fatalf("state %+v", st)
+	}
 	s.Clear()
 	if b := s.take(); b.Kind != Approve || len(s.Pending()) != 0 {
 		t.Fatalf("empty queue took %+v", b)
+	}
+	s.Next(Behavior{Kind: PrinterNotReady})
+	if st := s.State(); st.Status != 0xCC {
+		t.Fatalf("state with printer_not_ready queued: %+v", st)
 	}
 }
 

@@ -378,3 +378,31 @@ func (s *Sim) cutLink(cut func(), b Behavior) {
 		time.AfterFunc(b.ReplugAfter, func() { s.Replug() })
 	}
 }
+
+// State is what a control page shows of the terminal.
+type State struct {
+	Pending []string `json:"pending"` // queued behaviours, as ParseBehavior reads them
+	Status  byte     `json:"status"`  // what a Status Enquiry would report now
+	Unacked string   `json:"unacked"` // "keep" or "reverse"
+	Plugged bool     `json:"plugged"`
+	Charges int      `json:"charges"` // approvals that stand
+	Net     int64    `json:"net"`     // their sum, minor units
+	Last    *Entry   `json:"last,omitempty"`
+}
+
+// State returns the terminal's state now.
+func (s *Sim) State() State {
+	st := State{Status: s.terminalStatus(), Unacked: s.unackedPolicy().String(), Plugged: s.Plugged(), Pending: []string{}}
+	for _, b := range s.Pending() {
+		st.Pending = append(st.Pending, b.String())
+	}
+	charges := s.Charges()
+	st.Charges = len(charges)
+	for _, e := range charges {
+		st.Net += e.Amount
+	}
+	if es := s.Ledger(); len(es) > 0 {
+		st.Last = &es[len(es)-1]
+	}
+	return st
+}
