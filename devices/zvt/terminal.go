@@ -286,6 +286,18 @@ func resultHex(d []byte) string {
 // it refused it (84 xx), the line was already down, or a serial frame was
 // never acknowledged; any other error leaves it open whether it was taken.
 func (t *Terminal) request(ctx context.Context, l Link, a APDU) error {
+	// Whatever is still queued (a late answer to an abort, a message after
+	// a Completion) belongs to an earlier conversation: a stale 80 00 must
+	// not pass for the answer to this request.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	for {
+		stale, err := l.Recv(done)
+		if err != nil {
+			break
+		}
+		t.cfg.Log.Debug("zvt: skipped before a request", "apdu", Redact(stale))
+	}
 	if err := l.Send(ctx, a); err != nil {
 		if errors.Is(err, ErrLinkDown) || errors.Is(err, ErrNoAck) {
 			return fmt.Errorf("%w: %w", devices.ErrNotSent, err)

@@ -617,3 +617,29 @@ func TestDialerFor(t *testing.T) {
 		t.Fatalf("LastResult on a terminal that refuses it: %v", err)
 	}
 }
+
+// TestStaleAckIsNotAnAnswer: an 80 00 left over from an earlier conversation
+// does not count as the terminal taking the next request.
+func TestStaleAckIsNotAnAnswer(t *testing.T) {
+	_, addr := tcpPT(t, map[[2]byte]func(*ptConn, APDU){
+		CmdStatusEnquiry: func(c *ptConn, cmd APDU) {
+			c.reply(Ack())
+			c.mustSend(APDU{0x06, 0x0F, StatusReport{Version: "SIM", Code: StatusReady}.Data()})
+			c.reply(Ack()) // stray, e.g. a late answer to an abort
+		},
+		CmdAuthorization: func(c *ptConn, cmd APDU) {}, // never answered
+	})
+	term := newTerminal(t, TCPDialer(addr))
+	if _, err := term.Status(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		term.mu.Lock()
+		defer term.mu.Unlock()
+		return len(term.link.(logLink).Link.(*tcpLink).recv) == 1
+	})
+	_, err := term.Pay(ctxT(t), devices.PaymentRequest{Amount: 500}, devices.PaymentHooks{})
+	if !errors.Is(err, ErrOutcomeUnknown) || !strings.Contains(err.Error(), "no answer to 06 01") {
+		t.Fatalf("Pay: %v", err)
+	}
+}

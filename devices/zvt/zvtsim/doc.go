@@ -23,9 +23,10 @@
 //     87 receipt number, 8B card name, 49 currency); it waits T3 for the 80
 //     00, then sends the receipt lines and Completion 06 0F. A decline sends
 //     04 0F with its result and ends with Abort 06 1E and that result.
-//     Every message it sends as master waits T3 for the 80 00; 84 9C makes
-//     it send the message again; a command other than 06 B0 meanwhile is
-//     answered 84 A0 (busy).
+//     Every message it sends as master waits T3 for the 80 00 (a 04 FF
+//     left unanswered is let pass: it only informs); 84 9C makes it send the
+//     message again; a command other than 06 B0 meanwhile is answered 84 A0
+//     (busy).
 //   - Abort 06 B0 from the cash register is granted (80 00, then 06 1E 6C)
 //     until the card is read, refused with 84 83 00 after that.
 //   - Status Enquiry 05 01: 80 00, then Completion with the software version

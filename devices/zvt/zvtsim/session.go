@@ -149,11 +149,14 @@ func (ss *session) finish(lines []string) {
 	ss.deliver(completion(nil))
 }
 
+// intermediate sends a 04 FF when the registration asked for them. It is
+// information only: a missing 80 00 to it does not stop the payment, a lost
+// line does (reported false).
 func (ss *session) intermediate(code byte) bool {
-	if config, _ := ss.s.registration(); config&0x08 == 0 {
-		return true
+	if config, _ := ss.s.registration(); config&0x08 != 0 {
+		ss.deliver(intermediate(code))
 	}
-	return ss.deliver(intermediate(code))
+	return !ss.down
 }
 
 // command runs one command from the cash register. It returns a command

@@ -276,17 +276,19 @@ func (s *Sim) Unplug() {
 // Replug puts the cable back: a new pseudo-terminal behind the same path.
 // On TCP it does nothing (the cash register connects again).
 func (s *Sim) Replug() error {
+	s.mu.Lock() // held so that Close cannot unplug for good meanwhile
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
 	if s.port == nil {
 		return nil
 	}
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return errors.New("zvtsim: closed")
-	}
 	return s.port.Replug()
 }
+
+// ErrClosed is returned by Replug after Close.
+var ErrClosed = errors.New("zvtsim: closed")
 
 // Plugged reports whether the cable is in (always true on TCP).
 func (s *Sim) Plugged() bool { return s.port == nil || s.port.Plugged() }
@@ -375,4 +377,32 @@ func (s *Sim) cutLink(cut func(), b Behavior) {
 	if s.port != nil && b.ReplugAfter > 0 {
 		time.AfterFunc(b.ReplugAfter, func() { s.Replug() })
 	}
+}
+
+// State is what a control page shows of the terminal.
+type State struct {
+	Pending []string `json:"pending"` // queued behaviours, as ParseBehavior reads them
+	Status  byte     `json:"status"`  // what a Status Enquiry would report now
+	Unacked string   `json:"unacked"` // "keep" or "reverse"
+	Plugged bool     `json:"plugged"`
+	Charges int      `json:"charges"` // approvals that stand
+	Net     int64    `json:"net"`     // their sum, minor units
+	Last    *Entry   `json:"last,omitempty"`
+}
+
+// State returns the terminal's state now.
+func (s *Sim) State() State {
+	st := State{Status: s.terminalStatus(), Unacked: s.unackedPolicy().String(), Plugged: s.Plugged(), Pending: []string{}}
+	for _, b := range s.Pending() {
+		st.Pending = append(st.Pending, b.String())
+	}
+	charges := s.Charges()
+	st.Charges = len(charges)
+	for _, e := range charges {
+		st.Net += e.Amount
+	}
+	if es := s.Ledger(); len(es) > 0 {
+		st.Last = &es[len(es)-1]
+	}
+	return st
 }

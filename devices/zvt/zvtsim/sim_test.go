@@ -114,7 +114,11 @@ var scripts = []struct {
 		v.s.Next(Behavior{Kind: Approve})
 		v.pay(1050)
 		v.expectAck()
-		i, lines := v.approveFlow(approveSmall...)
+		v.intermediates(approveSmall...)
+		si := v.expect(zvt.CmdStatusInfo)
+		v.wantLedger("approval") // journalled before the 04 0F went out
+		v.ack()
+		i, lines := readInfo(v.t, si), v.finish()
 		want := info{result: 0, amount: 1050, trace: 1, receipt: 1, payType: paymentTypeOn,
 			pan: "476173******0010", card: "VISA", tid: "52500001", hasTrace: true}
 		if i != want {
@@ -175,7 +179,10 @@ var scripts = []struct {
 		v.pay(1050)
 		v.expectAck()
 		v.intermediates(imInsertCard, imWait, imDeclined)
-		if i := readInfo(v.t, v.take(zvt.CmdStatusInfo)); i.result != 0x05 || i.receipt != 0 {
+		si := v.expect(zvt.CmdStatusInfo)
+		v.wantLedger("decline")
+		v.ack()
+		if i := readInfo(v.t, si); i.result != 0x05 || i.receipt != 0 {
 			v.t.Fatalf("status information %+v", i)
 		}
 		v.abortPT(0x05)
