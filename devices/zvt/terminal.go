@@ -700,6 +700,8 @@ func textLines(objs []TLV) []string {
 // progress maps an intermediate status (04 FF) to the lane's progress codes.
 func progress(c byte) (code, text string) {
 	switch c {
+	case 0x01, 0x02: // (amount,) please watch the PIN pad
+		return devices.ProgressEnterPIN, "watch the PIN pad"
 	case 0x0A:
 		return devices.ProgressInsertCard, "insert card"
 	case 0x0E, 0x17:

@@ -643,3 +643,21 @@ func TestStaleAckIsNotAnAnswer(t *testing.T) {
 		t.Fatalf("Pay: %v", err)
 	}
 }
+
+// TestProgressCodes: the intermediate statuses the shopper's screen tells
+// apart (PA00P015 §10, 04 FF).
+func TestProgressCodes(t *testing.T) {
+	for _, tc := range []struct {
+		code byte
+		want string
+	}{
+		{0x01, devices.ProgressEnterPIN}, {0x02, devices.ProgressEnterPIN}, {0x0A, devices.ProgressInsertCard},
+		{0x0E, devices.ProgressWait}, {0x17, devices.ProgressWait}, {0x0B, devices.ProgressRemoveCard},
+		{0x15, devices.ProgressWrongPIN}, {0x1D, devices.ProgressDeclined}, {0x2B, devices.ProgressOffline},
+		{0x99, devices.ProgressOther},
+	} {
+		if got, _ := progress(tc.code); got != tc.want {
+			t.Errorf("progress(%02X) = %s, want %s", tc.code, got, tc.want)
+		}
+	}
+}
