@@ -485,13 +485,7 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 		}
 	}
 	if !r.Approved {
-		key := "payment.declined"
-		if r.Result == 0x6C {
-			key = "payment.cancelled"
-			if !p.cancel {
-				key = "payment.timeout"
-			}
-		}
+		key := failureKey(r.Result, p.cancel)
 		state := payDeclined
 		if key != "payment.declined" {
 			state = payNotCharged
@@ -535,6 +529,25 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 	}
 	return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount, cardName: r.CardName, maskedPAN: maskPAN(r.MaskedPAN),
 		offline: r.Offline, receiptNo: r.ReceiptNo, trace: r.Trace, termID: r.TerminalID, text: r.Receipt})
+}
+
+// failureKey is the message key of a result code that is not an approval
+// (ZVT PA00P015 §10): 01–63 are the card issuer's refusals; 64 a card the
+// terminal could not read; 6C an abort (the shopper's cancel, or no card in
+// time); the rest are the terminal's own troubles (busy, printer, out of
+// order), for which another try or the attendant is the answer.
+func failureKey(result int, cancelled bool) string {
+	switch {
+	case result == 0x6C && cancelled:
+		return "payment.cancelled"
+	case result == 0x6C:
+		return "payment.timeout"
+	case result == 0x64:
+		return "payment.card_unreadable"
+	case result >= 0x01 && result <= 0x63:
+		return "payment.declined"
+	}
+	return "payment.terminal_unavailable"
 }
 
 // paid records the approved tender and moves the sale to the receipt choice.

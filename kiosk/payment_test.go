@@ -657,6 +657,22 @@ func TestOfflineApprovalCaps(t *testing.T) {
 	}
 }
 
+func TestFailureKeys(t *testing.T) {
+	for _, tc := range []struct {
+		result    int
+		cancelled bool
+		want      string
+	}{
+		{0x05, false, "payment.declined"}, {0x51, false, "payment.declined"}, {0x63, false, "payment.declined"},
+		{0x64, false, "payment.card_unreadable"}, {0x6C, true, "payment.cancelled"}, {0x6C, false, "payment.timeout"},
+		{0xA0, false, "payment.terminal_unavailable"}, {0xCC, false, "payment.terminal_unavailable"}, {0xFF, false, "payment.terminal_unavailable"},
+	} {
+		if got := failureKey(tc.result, tc.cancelled); got != tc.want {
+			t.Errorf("failureKey(%02X, %v) = %s, want %s", tc.result, tc.cancelled, got, tc.want)
+		}
+	}
+}
+
 func TestMaskPAN(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"476173******0010", "476173******0010"},
