@@ -79,7 +79,9 @@ func TestPaymentsOnTheSimulator(t *testing.T) {
 			tl := payLane(t, term, func(c *Config) { c.Payment.EnquiryEvery = 50 * time.Millisecond })
 			tl.do(Command{Op: OpPay, Method: MethodCard})
 			if tc.cancel {
-				tl.waitFor("waiting for the card", func(v *View) bool { return v.Payment != nil && v.Payment.CanCancel && v.Payment.Status == "in_progress" })
+				tl.waitFor("waiting for the card", func(v *View) bool {
+					return v.Payment != nil && v.Payment.CanCancel && v.Payment.Status == "in_progress"
+				})
 				tl.do(Command{Op: OpPayCancel})
 			}
 			v := tl.waitFor("an outcome", func(v *View) bool {
