@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/internal/panscan"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 	"github.com/kiosk-sco/kiosk/store"
 )
@@ -343,7 +342,7 @@ func (l *Lane) terminalText(w *writer, in *payInput) error {
 		if tn := &t.tenders[i]; tn.attempt == in.attempt && tn.method == "card" && !tn.confirmed {
 			tn.confirmed = true
 			if len(in.res.Receipt) > 0 {
-				tn.text = in.res.Receipt
+				tn.text = maskText(in.res.Receipt)
 			}
 			text, _ := json.Marshal(tn.text)
 			if _, err := w.execSQL(`UPDATE payments SET confirmed = 1, terminal_text = ? WHERE txn_id = ? AND attempt = ?`, string(text), t.id, in.attempt); err != nil {
@@ -528,7 +527,7 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 		return err
 	}
 	return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount, cardName: r.CardName, maskedPAN: maskPAN(r.MaskedPAN),
-		offline: r.Offline, receiptNo: r.ReceiptNo, trace: r.Trace, termID: r.TerminalID, text: r.Receipt})
+		offline: r.Offline, receiptNo: r.ReceiptNo, trace: r.Trace, termID: r.TerminalID, text: maskText(r.Receipt)})
 }
 
 // failureKey is the message key of a result code that is not an approval
@@ -608,7 +607,7 @@ func (l *Lane) payRecord(w *writer, p *payState, state string, r *devices.Paymen
 	if r == nil {
 		return l.updatePayment(w, p, "")
 	}
-	text, _ := json.Marshal(r.Receipt)
+	text, _ := json.Marshal(maskText(r.Receipt))
 	if err := l.updatePayment(w, p, `result = ?, approved_minor = ?, receipt_no = ?, trace = ?, masked_pan = ?, card_name = ?, offline = ?, terminal_id = ?, terminal_text = ?`,
 		r.Result, r.Amount, r.ReceiptNo, r.Trace, maskPAN(r.MaskedPAN), r.CardName, r.Offline, r.TerminalID, string(text)); err != nil {
 		return err
@@ -787,5 +786,15 @@ func maskPAN(pan string) string {
 	return string(b)
 }
 
-// tenderDecimal is a tender's amount as a decimal.
-func tenderDecimal(m int64) decimal.Decimal { return fromMinor(m) }
+// maskText masks every card number in a terminal's receipt lines: some
+// terminals print the whole number on the merchant's copy.
+func maskText(lines []string) []string {
+	if lines == nil {
+		return nil
+	}
+	out := make([]string, len(lines))
+	for i, s := range lines {
+		out[i] = panscan.Mask(s)
+	}
+	return out
+}

@@ -96,7 +96,7 @@ func TestPaymentsOnTheSimulator(t *testing.T) {
 					t.Fatalf("state %s, payment %+v; want error %s", v.State, v.Payment, tc.wantErr)
 				}
 				tl.do(Command{Op: OpPay, Method: MethodCard}) // the next card approves
-				v = tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
+				tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
 			}
 			if tc.unknownT && !containsType(tl.journalTypes(), "payment_outcome_unknown") {
 				t.Fatalf("the lost answer was not asked for: %v", tl.journalTypes())

@@ -300,7 +300,7 @@ func TestCardPaymentFailures(t *testing.T) {
 			}
 			// The shopper tries again: a second attempt that is approved.
 			tl.do(Command{Op: OpPay, Method: MethodCard})
-			v = tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
+			tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
 			if pays, charges, _ := term.counts(); pays != 2 || charges != tc.charges+1 {
 				t.Fatalf("pays %d charges %d", pays, charges)
 			}
@@ -511,7 +511,7 @@ func TestAttendantRefusesOrShopperLeavesTheQueue(t *testing.T) {
 	if v.State != StateReadyToPay || v.Payment.Error != "payment.cash_refused" {
 		t.Fatalf("%s %+v", v.State, v.Payment)
 	}
-	v = tl.do(Command{Op: OpPay, Method: MethodAttendant}).View
+	tl.do(Command{Op: OpPay, Method: MethodAttendant})
 	v = tl.do(Command{Op: OpPayCancel}).View
 	if v.State != StateReadyToPay || len(v.Alerts) != 1 || v.Alerts[0].Type != AlertPaymentFailed {
 		t.Fatalf("%s %+v", v.State, v.Alerts)
@@ -575,7 +575,7 @@ func TestPaidReceiptPrintsOrFallsBackToQR(t *testing.T) {
 		t.Fatal("printer not offered")
 	}
 	tl.do(Command{Op: OpReceipt, Choice: "print"})
-	v = tl.waitFor("printed", func(v *View) bool { return v.Receipt != nil && v.Receipt.Printed })
+	tl.waitFor("printed", func(v *View) bool { return v.Receipt != nil && v.Receipt.Printed })
 	tl.do(Command{Op: OpReceipt, Choice: "print"}) // a second press prints nothing more
 	pr.mu.Lock()
 	jobs := pr.jobs
@@ -780,5 +780,53 @@ func TestRestartWithoutAnAnswerCallsStaff(t *testing.T) {
 				t.Fatalf("the approval staff confirmed was reversed")
 			}
 		})
+	}
+}
+
+// fullPANTerm is a terminal that sends the whole card number (some do, to
+// the cash register): the lane keeps only the masked one, everywhere.
+type fullPANTerm struct{ *scriptTerm }
+
+func (f fullPANTerm) Pay(ctx context.Context, req devices.PaymentRequest, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	r := devices.PaymentResult{Approved: true, Amount: req.Amount, Trace: 7, ReceiptNo: 101, MaskedPAN: "4761739001010010",
+		CardName: "VISA", TerminalID: "52500001", Receipt: []string{"VISA", "4761739001010010"}}
+	if err := h.Record(r); err != nil {
+		return devices.PaymentResult{}, err
+	}
+	return r, nil
+}
+
+func TestAFullCardNumberIsNeverKept(t *testing.T) {
+	tl := payLane(t, fullPANTerm{newScriptTerm()}, nil)
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	v := tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
+	tl.waitJournal("payment_completed")
+	if got := v.Receipt.Tenders[0].MaskedPAN; got != "476173******0010" {
+		t.Fatalf("view shows %q", got)
+	}
+	r, err := tl.Receipt(context.Background(), v.Txn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper, _ := json.Marshal(r)
+	var dump strings.Builder
+	dump.Write(paper)
+	for _, q := range []string{`SELECT body FROM journal`, `SELECT coalesce(masked_pan, '') || coalesce(terminal_text, '') FROM payments`} {
+		rows, err := tl.db.R.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			dump.WriteString(s)
+		}
+		rows.Close()
+	}
+	if strings.Contains(dump.String(), "4761739001010010") {
+		t.Fatal("the full card number was kept")
+	}
+	if !strings.Contains(dump.String(), "476173******0010") {
+		t.Fatal("the masked card number is missing: the check looked at nothing")
 	}
 }

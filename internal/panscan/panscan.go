@@ -1,6 +1,6 @@
-// Package panscan finds what looks like a full card number (PAN) in bytes:
-// the tests run it over the lane's database file and logs, which must never
-// hold one.
+// Package panscan finds and masks what looks like a full card number (PAN):
+// the lane masks the text a card terminal sends, and the tests look for any
+// card number in the lane's database and logs, which must never hold one.
 package panscan
 
 // Find returns each run of 15 to 19 digits, alone or split by single spaces
@@ -58,4 +58,45 @@ func luhn(d []byte) bool {
 		sum += v
 	}
 	return sum%10 == 0
+}
+
+// Mask returns s with every run of 13 to 19 digits (alone or split by single
+// spaces or dashes) that passes the Luhn check masked to its first 6 and last
+// 4 digits, as PCI DSS allows a card number to be shown. It is for text a
+// card terminal sends (its receipt lines), which the lane keeps and prints.
+func Mask(s string) string {
+	b := []byte(s)
+	for i := 0; i < len(b); {
+		if !isDigit(b[i]) || (i > 0 && isDigit(b[i-1])) {
+			i++
+			continue
+		}
+		var pos []int // positions of the run's digits
+		j := i
+		for j < len(b) {
+			if isDigit(b[j]) {
+				pos = append(pos, j)
+				j++
+				continue
+			}
+			if isSep(b[j]) && j+1 < len(b) && isDigit(b[j+1]) && len(pos) > 0 {
+				j++
+				continue
+			}
+			break
+		}
+		if n := len(pos); n >= 13 && n <= 19 {
+			digits := make([]byte, n)
+			for k, p := range pos {
+				digits[k] = b[p]
+			}
+			if luhn(digits) {
+				for k := 6; k < n-4; k++ {
+					b[pos[k]] = '*'
+				}
+			}
+		}
+		i = j
+	}
+	return string(b)
 }

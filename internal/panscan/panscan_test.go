@@ -28,3 +28,19 @@ func TestFind(t *testing.T) {
 		}
 	}
 }
+
+func TestMask(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Karte 4761739001010010", "Karte 476173******0010"},
+		{"4761 7390 0101 0010 VISA", "4761 73** **** 0010 VISA"},
+		{"Karte 476173******0010", "Karte 476173******0010"},
+		{"Betrag EUR 1,19", "Betrag EUR 1,19"},
+		{"Trace-Nr. 000001 Beleg 0001", "Trace-Nr. 000001 Beleg 0001"},
+		{"4761739001010011", "4761739001010011"}, // fails Luhn: not a card number
+		{"374245455400126", "374245*****0126"},
+	} {
+		if got := Mask(tc.in); got != tc.want {
+			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
