@@ -44,6 +44,8 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 		return l.payment(w, cmd.pay, cmd.payTxn)
 	case opPrinted:
 		return l.printOutcome(w, cmd.payTxn, cmd.Code)
+	case opEndOfDay:
+		return w.emit("terminal_end_of_day", cmd.note)
 	case OpScan:
 		return l.scan(w, cmd)
 	case OpWeighed:

@@ -38,6 +38,7 @@ const (
 	opReceipt      Op = "receipt_printed"
 	opPayment      Op = "payment_worker"  // news from the payment worker
 	opPrinted      Op = "receipt_outcome" // how printing the paid receipt went
+	opEndOfDay     Op = "terminal_end_of_day"
 )
 
 // Command is one input to the lane. Which fields matter depends on Op.
@@ -153,7 +154,7 @@ func (c *Command) check() error {
 		if c.By == "" || utf8.RuneCountInString(c.By) > 64 || !utf8.ValidString(c.By) || strings.ContainsFunc(c.By, isControl) {
 			return errorf(KindInvalid, "request.by", "say who resolves the alert (1..64 characters)")
 		}
-	case opDeviceStatus, opBagging, opReceipt:
+	case opDeviceStatus, opBagging, opReceipt, opEndOfDay:
 		if c.dev == nil && c.note == nil {
 			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
 		}

@@ -5,6 +5,7 @@ package kiosk
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,28 @@ func TestOfflineCapReversesOnTheSimulator(t *testing.T) {
 	}
 	if _, err := tl.CashTaken(ctx, "anna", ""); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Staff close the terminal's day after two sales: the terminal's totals are
+// journaled.
+func TestEndOfDayOnTheSimulator(t *testing.T) {
+	_, term := simTerminal(t, false, zvtsim.Options{}, zvt.Config{})
+	tl := payLane(t, term, nil)
+	if _, err := tl.EndOfDay(context.Background(), ""); err == nil {
+		t.Fatal("end of day without a name")
+	}
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
+	tl.do(Command{Op: OpFinish})
+	res, err := tl.EndOfDay(context.Background(), "anna")
+	if err != nil || !res.Approved || res.Amount != 288 {
+		t.Fatalf("end of day: %+v, %v", res, err)
+	}
+	tl.waitJournal("terminal_end_of_day")
+	var body string
+	tl.db.R.QueryRow(`SELECT body FROM journal WHERE type = 'terminal_end_of_day'`).Scan(&body)
+	if !strings.Contains(body, `"total":"2.88"`) || !strings.Contains(body, `"by":"anna"`) {
+		t.Fatalf("journaled %s", body)
 	}
 }

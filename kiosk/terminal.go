@@ -92,3 +92,23 @@ func (l *Lane) watchTerminal(ctx context.Context, g *guardedTerminal) {
 		}
 	}
 }
+
+// EndOfDay closes the card terminal's day (ZVT 06 50): the terminal settles
+// with the card networks and sends the offline payments it stored. Staff run
+// it after closing; it is journaled with its totals. It waits for a payment
+// in progress to end.
+func (l *Lane) EndOfDay(ctx context.Context, by string) (devices.PaymentResult, error) {
+	if l.term == nil {
+		return devices.PaymentResult{}, errorf(KindState, "payment.no_terminal", "this lane has no card terminal")
+	}
+	if by == "" || len(by) > 64 {
+		return devices.PaymentResult{}, errorf(KindInvalid, "request.by", "say who closes the day (1..64 characters)")
+	}
+	res, err := l.term.EndOfDay(ctx)
+	if err != nil {
+		return res, errorf(KindBusy, "payment.end_of_day", "the terminal did not close its day: %v", err)
+	}
+	note := map[string]any{"by": by, "approved": res.Approved, "result": res.Result, "total": money(res.Amount), "receiptLines": len(res.Receipt)}
+	_, err = l.do(ctx, Command{Op: opEndOfDay, note: note})
+	return res, err
+}

@@ -24,6 +24,7 @@ Usage:
   kiosk printer test [flags]                print a test page on the lane's printer
   kiosk printer reprint [flags] [-txn ID]   reprint the last (or a given) basket
   kiosk payment cash-taken [flags]          staff took the money of a pay-at-attendant sale
+  kiosk payment end-of-day [flags]          close the card terminal's day
   kiosk version
 
 Flags go before or after the arguments. "kiosk COMMAND --help" (or

@@ -448,6 +448,10 @@ func TestCashTakenThroughTheSocket(t *testing.T) {
 	if _, _, err := runCLI(t, "payment", "cash-taken", "--by", "", "--db", db); err == nil || !strings.Contains(err.Error(), "request.by") {
 		t.Fatalf("cash-taken without a name: %v", err)
 	}
+	// This lane has no card terminal: nothing to close.
+	if _, _, err := runCLI(t, "payment", "end-of-day", "--by", "anna", "--db", db); err == nil || !strings.Contains(err.Error(), "payment.no_terminal") {
+		t.Fatalf("end-of-day without a terminal: %v", err)
+	}
 }
 
 // TestCallSocket: the socket client's answers for a server that is gone, that
