@@ -79,7 +79,7 @@ func tables(t *testing.T, db *store.DB) string {
 	return strings.Join(names, ",")
 }
 
-const wantTables = "alerts,catalog_versions,idempotency,journal,lines,products,transactions"
+const wantTables = "alerts,catalog_versions,idempotency,journal,lines,payments,products,transactions"
 
 func TestImportRecordsVersions(t *testing.T) {
 	ctx := context.Background()

@@ -32,17 +32,22 @@ const (
 // It never holds a full card number, track data or a PIN: MaskedPAN shows at
 // most the first 6 and the last 4 digits.
 type PaymentResult struct {
-	Approved   bool
-	Result     int       // terminal result code: 0 approved; otherwise why not (ZVT §10)
-	Amount     int64     // minor units the terminal charged (0 when it did not say)
-	Trace      int       // terminal trace number
-	ReceiptNo  int       // terminal receipt number; 0 when none
-	MaskedPAN  string    // e.g. "476173******0010"
-	CardName   string    // e.g. "VISA"
-	Offline    bool      // approved offline (store-and-forward inside the terminal)
-	TerminalID string    // terminal id
-	At         time.Time // the terminal's time of the payment, zero when it did not say
-	Receipt    []string  // the terminal's own receipt text, when it sent one
+	Approved  bool
+	Result    int    // terminal result code: 0 approved; otherwise why not (ZVT §10)
+	Amount    int64  // minor units the terminal charged (0 when it did not say)
+	Trace     int    // terminal trace number
+	ReceiptNo int    // terminal receipt number; 0 when none
+	MaskedPAN string // e.g. "476173******0010"
+	CardName  string // e.g. "VISA"
+	Offline   bool   // approved offline (store-and-forward inside the terminal)
+	// Reversal marks the result of a reversal (ZVT 06 30, or one the terminal
+	// made of an approval the cash register never acknowledged: it carries the
+	// original trace, BMP 37): money returned, not taken.
+	Reversal      bool
+	ReversedTrace int       // a reversal's: the trace number of the payment it reversed
+	TerminalID    string    // terminal id
+	At            time.Time // the terminal's time of the payment, zero when it did not say
+	Receipt       []string  // the terminal's own receipt text, when it sent one
 }
 
 // PaymentHooks let the lane follow a payment.
@@ -60,6 +65,11 @@ type PaymentHooks struct {
 // refused by the terminal before any card was asked for): nothing was charged
 // and the request may be made again.
 var ErrNotSent = errors.New("payment request not taken by the terminal")
+
+// ErrNoResult reports a terminal that has no payment result to repeat (it
+// has made none since it was set up or closed its day): the last result the
+// lane asked for does not exist, so nothing was charged since.
+var ErrNoResult = errors.New("the terminal has no last result")
 
 // TerminalStatus is the answer to a status enquiry (ZVT 05 01).
 type TerminalStatus struct {

@@ -34,6 +34,20 @@ const (
 	AlertPrinterFault   = "printer_fault"   // no payment until the printer can print
 	AlertPrinterWarning = "printer_warning" // paper near end: staff refill
 	AlertScaleFault     = "scale_fault"
+	AlertTerminalFault  = "terminal_fault" // the card terminal does not answer or is not ready: shoppers pay at the attendant
+
+	// Payments. cash_payment: the shopper waits to pay at the attendant;
+	// approving it records the money taken. payment_failed: a decline, a
+	// terminal that did not take the request, a timeout (the shopper may try
+	// again or pay at the attendant). payment_unknown: the terminal's answer
+	// was lost and is being asked for; staff may settle it (approved: the
+	// terminal shows the payment; rejected: it does not). receipt_not_printed:
+	// the paid receipt could not be printed (the screen showed its QR code):
+	// staff reprint it.
+	AlertCashPayment       = "cash_payment"
+	AlertPaymentFailed     = "payment_failed"
+	AlertPaymentUnknown    = "payment_unknown"
+	AlertReceiptNotPrinted = "receipt_not_printed"
 )
 
 // AlertTypes is the policy of every alert type.
@@ -49,6 +63,12 @@ var AlertTypes = map[string]AlertType{
 	AlertPrinterFault:   {BlocksPayment: true, Role: "attendant", EscalateAfter: 60 * time.Second},
 	AlertPrinterWarning: {Role: "attendant", EscalateAfter: 10 * time.Minute},
 	AlertScaleFault:     {Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertTerminalFault:  {Role: "attendant", EscalateAfter: 60 * time.Second},
+
+	AlertCashPayment:       {Role: "attendant", EscalateAfter: 60 * time.Second},
+	AlertPaymentFailed:     {Role: "attendant", EscalateAfter: 90 * time.Second},
+	AlertPaymentUnknown:    {Role: "supervisor", EscalateAfter: 60 * time.Second},
+	AlertReceiptNotPrinted: {Role: "attendant", EscalateAfter: 5 * time.Minute},
 }
 
 // Alert is an open or resolved exception of a lane.
@@ -76,4 +96,7 @@ type AlertDetail struct {
 	MinAge    int    `json:"minAge,omitempty"`    // age_check
 	Device    string `json:"device,omitempty"`    // device faults: role
 	Fault     string `json:"fault,omitempty"`     // device faults: fault code
+	Attempt   int    `json:"attempt,omitempty"`   // payments: the attempt
+	Amount    string `json:"amount,omitempty"`    // payments: the amount due
+	Reason    string `json:"reason,omitempty"`    // payment_failed, receipt_not_printed: message key
 }

@@ -15,12 +15,37 @@ import (
 // apply runs one validated command against w.st, writing through w.
 func (l *Lane) apply(w *writer, cmd Command) error {
 	st := w.st
+	if err := basketFrozen(st, cmd.Op); err != nil {
+		return err
+	}
 	switch cmd.Op {
 	case OpStart:
 		if st.txn != nil {
-			return nil
+			if !st.txn.over() {
+				return nil
+			}
+			if err := l.endTxn(w, "paid", "shopper"); err != nil { // the next shopper starts
+				return err
+			}
 		}
+		st.nextBags = cmd.Bags
 		return l.startTxn(w)
+	case OpPay:
+		return l.pay(w, cmd)
+	case OpPayCancel:
+		return l.payCancel(w)
+	case OpReceipt:
+		return l.receiptChoice(w, cmd.Choice)
+	case OpFinish:
+		return l.finish(w)
+	case OpCashTaken:
+		return l.cashTaken(w, cmd.By)
+	case opPayment:
+		return l.payment(w, cmd.pay, cmd.payTxn)
+	case opPrinted:
+		return l.printOutcome(w, cmd.payTxn, cmd.Code)
+	case opEndOfDay:
+		return w.emit("terminal_end_of_day", cmd.note)
 	case OpScan:
 		return l.scan(w, cmd)
 	case OpWeighed:
@@ -71,9 +96,33 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 		if cmd.note["testPage"] == true {
 			return w.emit("test_page_printed", cmd.note)
 		}
+		if t := st.txn; t != nil && cmd.note["txn"] == t.id && t.over() {
+			t.receipt.printed, t.receipt.printErr = true, ""
+		}
 		return w.emit("receipt_printed", cmd.note)
 	}
 	return errorf(KindInvalid, "request.op", "unknown command %q", cmd.Op)
+}
+
+// basketFrozen refuses what would change the basket or leave the pay screen
+// while a payment runs or after the sale is paid: the amount the terminal was
+// asked for is the basket's total until the payment has an outcome.
+func basketFrozen(st *state, op Op) error {
+	if st.txn == nil {
+		return nil
+	}
+	switch op {
+	case OpQuantity, OpVoid, OpCancel, OpCheckout, OpResume:
+	default:
+		return nil
+	}
+	switch st.txn.phase {
+	case StatePaying:
+		return errorf(KindState, "payment.in_progress", "a payment is in progress: cancel it first, if the terminal still allows it")
+	case StatePaid, StateReceipt:
+		return errorf(KindState, "payment.paid", "this sale is paid")
+	}
+	return nil
 }
 
 func (l *Lane) startTxn(w *writer) error {
@@ -100,7 +149,8 @@ func (l *Lane) startTxn(w *writer) error {
 		id, l.id, string(StateShopping), store.Stamp(w.now), l.cfg.Currency, st.lang); err != nil {
 		return err
 	}
-	st.txn = &txnState{id: id, started: w.now, phase: StateShopping}
+	st.txn = &txnState{id: id, started: w.now, phase: StateShopping, bags: st.nextBags}
+	st.nextBags = ""
 	if err := l.pruneIdem(w); err != nil { // once per basket
 		return err
 	}
@@ -110,7 +160,11 @@ func (l *Lane) startTxn(w *writer) error {
 	}
 	// The catalog version tells HQ which prices the basket started from;
 	// lines keep the price they were added at, whatever is imported later.
-	return w.emit("txn_started", map[string]any{"txn": id, "lang": st.lang, "currency": l.cfg.Currency, "catalog": cv.Version})
+	body := map[string]any{"txn": id, "lang": st.lang, "currency": l.cfg.Currency, "catalog": cv.Version}
+	if st.txn.bags != "" {
+		body["bags"] = st.txn.bags // bagging security (own bags weigh something)
+	}
+	return w.emit("txn_started", body)
 }
 
 // ready makes sure a transaction is open and scanning is allowed.
@@ -122,8 +176,17 @@ func (l *Lane) readyFor(w *writer, staff bool) error {
 	if a := st.blocking(); a != nil && !staff {
 		return errorf(KindBusy, "lane.suspended", "alert %d (%s) is open: staff are on their way", a.ID, a.Type)
 	}
+	if st.txn != nil && st.txn.over() {
+		// The last sale is paid and its shopper gone: this is the next one.
+		if err := l.endTxn(w, "paid", "shopper"); err != nil {
+			return err
+		}
+	}
 	if st.txn == nil {
 		return l.startTxn(w)
+	}
+	if st.txn.phase == StatePaying {
+		return errorf(KindState, "payment.in_progress", "a payment is in progress: the basket cannot change")
 	}
 	return l.resume(w)
 }
@@ -531,9 +594,18 @@ func (l *Lane) checkout(w *writer) error {
 func (l *Lane) endTxn(w *writer, reason, by string) error {
 	st := w.st
 	t := st.txn
+	if reason == "paid" {
+		var sum int64
+		for _, tn := range t.tenders {
+			sum += tn.amount
+		}
+		if total := t.totalMinor(); !t.over() || sum != total {
+			return fmt.Errorf("kiosk: %s ends paid with tenders %d and total %d in state %s: refused", t.id, sum, total, t.phase)
+		}
+	}
 	kept := st.alerts[:0]
 	for _, a := range st.alerts {
-		if a.TxnID == t.id {
+		if a.TxnID == t.id && a.Type != AlertReceiptNotPrinted { // a reprint outlives the sale
 			if err := l.closeAlert(w, a, "system", "txn_"+reason); err != nil {
 				return err
 			}
@@ -564,12 +636,25 @@ func (l *Lane) raise(w *writer, typ string, d AlertDetail) error {
 
 // raiseAs raises an alert whose blocking flag is decided by the caller.
 func (l *Lane) raiseAs(w *writer, typ string, d AlertDetail, blocking bool) error {
+	txn := ""
+	if w.st.txn != nil {
+		txn = w.st.txn.id
+	}
+	return l.raiseOn(w, txn, typ, d, blocking)
+}
+
+// raiseFor raises an alert about transaction txn, open or ended.
+func (l *Lane) raiseFor(w *writer, txnID, typ string, d AlertDetail) error {
+	return l.raiseOn(w, txnID, typ, d, AlertTypes[typ].Blocking)
+}
+
+func (l *Lane) raiseOn(w *writer, txnID, typ string, d AlertDetail, blocking bool) error {
 	st := w.st
 	detail, _ := json.Marshal(d)
 	var txn any
 	a := Alert{Type: typ, Blocking: blocking, Detail: detail, RaisedAt: w.now}
-	if st.txn != nil {
-		a.TxnID = st.txn.id
+	if txnID != "" {
+		a.TxnID = txnID
 		txn = a.TxnID
 	}
 	if err := w.begin(); err != nil {
@@ -619,11 +704,46 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 			return errorf(KindInvalid, "request.outcome", "a %s is approved or rejected", a.Type)
 		}
 	}
+	switch a.Type {
+	case AlertCashPayment, AlertPaymentUnknown:
+		if cmd.Outcome == "done" {
+			return errorf(KindInvalid, "request.outcome", "a %s is approved (paid) or rejected (not paid)", a.Type)
+		}
+	}
 	st.alerts = append(st.alerts[:idx], st.alerts[idx+1:]...)
 	if err := l.closeAlert(w, a, cmd.By, cmd.Outcome); err != nil {
 		return err
 	}
 	switch a.Type {
+	case AlertCashPayment:
+		t := st.txn
+		if t == nil || a.TxnID != t.id || t.phase != StatePaying || t.pay == nil || t.pay.state != payWaitingStaff {
+			return nil
+		}
+		if approved {
+			return l.cashTaken(w, cmd.By)
+		}
+		return l.payFailed(w, payNotCharged, "payment.cash_refused", nil)
+	case AlertPaymentUnknown:
+		t := st.txn
+		if t == nil || a.TxnID != t.id || t.phase != StatePaying || t.pay == nil || (t.pay.state != payUnknown && t.pay.state != paySent) {
+			return nil
+		}
+		// Staff looked at the terminal (its journal or its last slip). If the
+		// terminal later reports an approval for an attempt staff said was not
+		// charged, the lane reverses it.
+		p := t.pay
+		if !approved {
+			return l.payFailed(w, payNotCharged, "payment.not_charged", nil)
+		}
+		p.state = payApproved
+		if err := l.updatePayment(w, p, `approved_minor = ?, by = ?, confirmed = 1`, p.amount, cmd.By); err != nil {
+			return err
+		}
+		if err := w.emit("payment_result", map[string]any{"attempt": p.attempt, "approved": true, "amount": money(p.amount), "by": cmd.By, "state": payApproved, "confirmedByStaff": true}); err != nil {
+			return err
+		}
+		return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount, confirmed: true})
 	case AlertVoidRequest:
 		if !approved || st.txn == nil || a.TxnID != st.txn.id {
 			return nil

@@ -15,22 +15,30 @@ import (
 type Op string
 
 const (
-	OpStart    Op = "start"    // begin a transaction
-	OpScan     Op = "scan"     // a barcode from a scanner, the keyboard wedge or typed in
-	OpQuantity Op = "quantity" // set the quantity of a line; lowering it asks staff
-	OpWeighed  Op = "weighed"  // add an item sold by weight: PLU + grams
-	OpVoid     Op = "void"     // ask staff to remove a line
-	OpCancel   Op = "cancel"   // cancel the transaction (asks staff when it holds items)
-	OpCheckout Op = "checkout" // finish scanning: ready to pay
-	OpResume   Op = "resume"   // back from ready-to-pay to scanning
-	OpHelp     Op = "help"     // the shopper asks for help
-	OpLang     Op = "lang"     // switch the screen's language
-	OpResolve  Op = "resolve"  // staff resolve an alert (never from the shopper API)
+	OpStart     Op = "start"      // begin a transaction
+	OpScan      Op = "scan"       // a barcode from a scanner, the keyboard wedge or typed in
+	OpQuantity  Op = "quantity"   // set the quantity of a line; lowering it asks staff
+	OpWeighed   Op = "weighed"    // add an item sold by weight: PLU + grams
+	OpVoid      Op = "void"       // ask staff to remove a line
+	OpCancel    Op = "cancel"     // cancel the transaction (asks staff when it holds items)
+	OpCheckout  Op = "checkout"   // finish scanning: ready to pay
+	OpResume    Op = "resume"     // back from ready-to-pay to scanning
+	OpHelp      Op = "help"       // the shopper asks for help
+	OpLang      Op = "lang"       // switch the screen's language
+	OpResolve   Op = "resolve"    // staff resolve an alert (never from the shopper API)
+	OpPay       Op = "pay"        // pay the total: method card or attendant
+	OpPayCancel Op = "pay_cancel" // stop the payment before the card is read, or stop waiting for staff
+	OpReceipt   Op = "receipt"    // after paying: print, qr or none
+	OpFinish    Op = "finish"     // the paid sale is over: free the lane
+	OpCashTaken Op = "cash_taken" // staff took the money of a pay-at-attendant sale (never from the shopper API)
 
 	// Device inputs, accepted only from the lane's own drivers.
 	opDeviceStatus Op = "device_status"
 	opBagging      Op = "bagging_weight"
 	opReceipt      Op = "receipt_printed"
+	opPayment      Op = "payment_worker"  // news from the payment worker
+	opPrinted      Op = "receipt_outcome" // how printing the paid receipt went
+	opEndOfDay     Op = "terminal_end_of_day"
 )
 
 // Command is one input to the lane. Which fields matter depends on Op.
@@ -45,11 +53,16 @@ type Command struct {
 	Lang      string `json:"lang,omitempty"`    // OpLang
 	AlertID   int64  `json:"alertId,omitempty"` // OpResolve
 	Outcome   string `json:"outcome,omitempty"` // OpResolve: approved, rejected, done
-	By        string `json:"by,omitempty"`      // OpResolve: staff member
+	By        string `json:"by,omitempty"`      // OpResolve, OpCashTaken: staff member
+	Method    string `json:"method,omitempty"`  // OpPay: card or attendant
+	Choice    string `json:"choice,omitempty"`  // OpReceipt: print, qr or none
+	Bags      string `json:"bags,omitempty"`    // OpStart: own (brought bags) or none; empty: not asked
 	IdemKey   string `json:"-"`                 // idempotency key: a retry returns the first result
 	staffOnly bool
 	dev       *devices.Event // device inputs
 	note      map[string]any // opReceipt: what was printed
+	pay       *payInput      // opPayment
+	payTxn    string         // opPrinted, opPayment reversals: the transaction
 }
 
 // MaxIdemKey bounds an idempotency key.
@@ -70,7 +83,36 @@ func (c *Command) check() error {
 		return errorf(KindInvalid, "request.idempotency_key", "idempotency key must be at most %d printable ASCII characters", MaxIdemKey)
 	}
 	switch c.Op {
-	case OpStart, OpCancel, OpCheckout, OpResume, OpHelp:
+	case OpStart:
+		if c.Bags != "" && c.Bags != "own" && c.Bags != "none" {
+			return errorf(KindInvalid, "request.bags", "bags must be own or none")
+		}
+	case OpCancel, OpCheckout, OpResume, OpHelp, OpPayCancel, OpFinish:
+	case OpPay:
+		if c.Method != MethodCard && c.Method != MethodAttendant {
+			return errorf(KindInvalid, "request.method", "method must be card or attendant")
+		}
+	case OpReceipt:
+		switch c.Choice {
+		case "print", "qr", "none":
+		default:
+			return errorf(KindInvalid, "request.choice", "choice must be print, qr or none")
+		}
+	case OpCashTaken:
+		if !c.staffOnly {
+			return errorf(KindInvalid, "request.op", "cash is taken by staff")
+		}
+		if c.By == "" || utf8.RuneCountInString(c.By) > 64 || !utf8.ValidString(c.By) || strings.ContainsFunc(c.By, isControl) {
+			return errorf(KindInvalid, "request.by", "say who took the money (1..64 characters)")
+		}
+	case opPayment:
+		if c.pay == nil {
+			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
+		}
+	case opPrinted:
+		if c.payTxn == "" {
+			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
+		}
 	case OpScan:
 		if !scanSources[c.Source] {
 			return errorf(KindInvalid, "request.source", "unknown scan source %q", c.Source)
@@ -112,7 +154,7 @@ func (c *Command) check() error {
 		if c.By == "" || utf8.RuneCountInString(c.By) > 64 || !utf8.ValidString(c.By) || strings.ContainsFunc(c.By, isControl) {
 			return errorf(KindInvalid, "request.by", "say who resolves the alert (1..64 characters)")
 		}
-	case opDeviceStatus, opBagging, opReceipt:
+	case opDeviceStatus, opBagging, opReceipt, opEndOfDay:
 		if c.dev == nil && c.note == nil {
 			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
 		}

@@ -215,6 +215,8 @@ func deviceAlertType(role devices.Role) string {
 		return AlertScannerFault
 	case devices.RolePrinter:
 		return AlertPrinterFault
+	case devices.RolePayment:
+		return AlertTerminalFault
 	default:
 		return AlertScaleFault
 	}
@@ -222,7 +224,7 @@ func deviceAlertType(role devices.Role) string {
 
 func isDeviceAlert(typ string) bool {
 	switch typ {
-	case AlertScannerFault, AlertPrinterFault, AlertPrinterWarning, AlertScaleFault:
+	case AlertScannerFault, AlertPrinterFault, AlertPrinterWarning, AlertScaleFault, AlertTerminalFault:
 		return true
 	}
 	return false

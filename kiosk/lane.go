@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,8 +48,15 @@ type Config struct {
 	// Location is the store's time zone: transaction ids, receipts and the
 	// screen show its local time; what is stored stays UTC. Default time.Local.
 	Location *time.Location
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Terminal is the lane's card terminal; nil: shoppers pay at the attendant.
+	Terminal devices.PaymentTerminal
+	// Printer prints the paid receipt when the shopper asks for it; nil: the
+	// receipt is shown as a QR code only.
+	Printer Printer
+	// Payment holds the caps on offline card approvals.
+	Payment PaymentConfig
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 func (c *Config) setDefaults() error {
@@ -96,6 +104,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Location == nil {
 		c.Location = time.Local
+	}
+	if c.Payment.StatusEvery <= 0 {
+		c.Payment.StatusEvery = time.Minute
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -156,6 +167,10 @@ type Lane struct {
 	// currencyNumeric is the store currency's ISO 4217 number, as GS1 AI
 	// 393n labels carry it.
 	currencyNumeric string
+	// runCtx is Run's context: the payment and print workers run under it.
+	runCtx  context.Context
+	workers sync.WaitGroup
+	term    *guardedTerminal // cfg.Terminal, one call at a time
 }
 
 type request struct {
@@ -187,6 +202,7 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 	// Unknown to the table: a GS1 393n label (price with its currency) is
 	// then refused, as in any other currency; nothing else needs the number.
 	l.currencyNumeric, _ = catalog.CurrencyNumeric(cfg.Currency)
+	l.Attach(cfg.Terminal, cfg.Printer)
 	if err := l.stmt.prepare(ctx, db.W); err != nil {
 		return nil, err
 	}
@@ -198,6 +214,21 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 	l.st = st
 	l.view.Store(l.buildView(&l.st))
 	return l, nil
+}
+
+// Attach sets the lane's card terminal and receipt printer (nil: none), for
+// devices started after Open. Call it before Run.
+func (l *Lane) Attach(term devices.PaymentTerminal, p Printer) {
+	if g, ok := term.(*guardedTerminal); ok {
+		term = g.PaymentTerminal
+	}
+	l.term = nil
+	l.cfg.Terminal, l.cfg.Printer = nil, p
+	if term != nil {
+		l.term = &guardedTerminal{PaymentTerminal: term}
+		l.cfg.Terminal = l.term
+	}
+	l.view.Store(l.buildView(&l.st)) // what the pay screen offers may change
 }
 
 // ID returns the lane id, store-lane (e.g. "0001-01").
@@ -219,6 +250,12 @@ func (l *Lane) Run(ctx context.Context) {
 		l.hub.closeAll()
 		close(l.done)
 	}()
+	l.runCtx = ctx
+	l.resumePayment(ctx)
+	if l.term != nil {
+		l.workers.Add(1)
+		go l.watchTerminal(ctx, l.term)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -248,6 +285,12 @@ func (l *Lane) Do(ctx context.Context, cmd Command) (Result, error) {
 // rejected or done). It is not reachable from the shopper API.
 func (l *Lane) Resolve(ctx context.Context, alertID int64, outcome, by, idemKey string) (Result, error) {
 	return l.do(ctx, Command{Op: OpResolve, AlertID: alertID, Outcome: outcome, By: by, IdemKey: idemKey, staffOnly: true})
+}
+
+// CashTaken is the staff command that completes a pay-at-attendant sale: the
+// money was taken. It is not reachable from the shopper API.
+func (l *Lane) CashTaken(ctx context.Context, by, idemKey string) (Result, error) {
+	return l.do(ctx, Command{Op: OpCashTaken, By: by, IdemKey: idemKey, staffOnly: true})
 }
 
 func (l *Lane) do(ctx context.Context, cmd Command) (Result, error) {
@@ -325,6 +368,11 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	if cmd.IdemKey != "" {
 		l.rememberIdem(cmd.IdemKey, idem)
 	}
+	defer func() {
+		for _, f := range w.after { // committed: now the terminal or the printer may be asked
+			f()
+		}
+	}()
 	if len(w.events) == 0 { // a no-op under a key: only the key was recorded
 		l.st = st
 		l.storeDevices(&st)
@@ -418,7 +466,8 @@ type writer struct {
 	now     time.Time
 	tx      *sql.Tx
 	events  []Event
-	changed []int // numbers of the lines the command added or changed
+	changed []int    // numbers of the lines the command added or changed
+	after   []func() // run once the command is committed (start a payment, print)
 }
 
 func (w *writer) begin() error {

@@ -34,6 +34,9 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 		if t.lines, err = l.loadLines(ctx, db, t.id); err != nil {
 			return st, err
 		}
+		if err := l.loadPayments(ctx, db, &t); err != nil {
+			return st, err
+		}
 		st.txn = &t
 		// The load of the last weighed line may still be on the produce
 		// scale: after a restart it is not a new load either.
@@ -61,6 +64,56 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 		st.alerts = append(st.alerts, a)
 	}
 	return st, rows.Err()
+}
+
+// loadPayments reads the transaction's payment attempts back: the approved
+// ones are its tenders, the last other one its current (or failed) attempt.
+func (l *Lane) loadPayments(ctx context.Context, db *sql.DB, t *txnState) error {
+	rows, err := db.QueryContext(ctx, `SELECT attempt, method, amount_minor, state, after_receipt, coalesce(result, 0),
+		coalesce(receipt_no, 0), coalesce(trace, 0), coalesce(masked_pan, ''), coalesce(card_name, ''), offline,
+		coalesce(terminal_id, ''), coalesce(terminal_text, ''), confirmed FROM payments WHERE txn_id = ? ORDER BY attempt`, t.id)
+	if err != nil {
+		return fmt.Errorf("kiosk: load payments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p payState
+		var after sql.NullInt64
+		var result int
+		var tn tender
+		var text string
+		if err := rows.Scan(&p.attempt, &p.method, &p.amount, &p.state, &after, &result, &tn.receiptNo, &tn.trace,
+			&tn.maskedPAN, &tn.cardName, &tn.offline, &tn.termID, &text, &tn.confirmed); err != nil {
+			return err
+		}
+		t.attempts = max(t.attempts, p.attempt)
+		if after.Valid {
+			n := int(after.Int64)
+			p.after = &n
+		}
+		switch p.state {
+		case payApproved:
+			if t.phase == StatePaid || t.phase == StateReceipt {
+				tn.attempt, tn.method, tn.amount = p.attempt, p.method, p.amount
+				_ = json.Unmarshal([]byte(text), &tn.text)
+				t.tenders = append(t.tenders, tn)
+				continue
+			}
+			p.errKey = "payment.amount_mismatch"
+		case payDeclined:
+			p.errKey = "payment.declined"
+		case payNotCharged, payReversed:
+			p.errKey = "payment.not_charged"
+		}
+		t.pay = &p
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if t.phase == StatePaid || t.phase == StateReceipt {
+		t.pay = nil
+	}
+	return nil
 }
 
 func (l *Lane) loadLines(ctx context.Context, db *sql.DB, txn string) ([]line, error) {

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -59,10 +60,10 @@ func (l *Lane) LastTxnID(ctx context.Context) (string, error) {
 // lines, totals and VAT, its language and currency, and how it ended.
 func (l *Lane) Receipt(ctx context.Context, txnID string) (receipt.Receipt, error) {
 	r := receipt.Receipt{TxnID: txnID, Header: l.cfg.Receipt.Header, Footer: l.cfg.Receipt.Footer}
-	var started string
+	var started, state string
 	var ended, reason sql.NullString
-	err := l.db.R.QueryRowContext(ctx, `SELECT started_at, ended_at, end_reason, lang, currency FROM transactions WHERE id = ? AND lane_id = ?`, txnID, l.id).
-		Scan(&started, &ended, &reason, &r.Lang, &r.Currency)
+	err := l.db.R.QueryRowContext(ctx, `SELECT started_at, ended_at, end_reason, lang, currency, state FROM transactions WHERE id = ? AND lane_id = ?`, txnID, l.id).
+		Scan(&started, &ended, &reason, &r.Lang, &r.Currency, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, errorf(KindNotFound, "txn.not_found", "no transaction %s on lane %s", txnID, l.id)
 	}
@@ -71,6 +72,9 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (receipt.Receipt, erro
 	}
 	r.Time = store.ParseStamp(started).In(l.cfg.Location)
 	r.Status = receipt.Open
+	if State(state) == StatePaid || State(state) == StateReceipt { // paid; the shopper has not left yet
+		r.Status = receipt.Paid
+	}
 	if ended.Valid {
 		r.Time = store.ParseStamp(ended.String).In(l.cfg.Location)
 		r.Status = receiptStatus(reason.String)
@@ -105,7 +109,50 @@ func (l *Lane) Receipt(ctx context.Context, txnID string) (receipt.Receipt, erro
 	if u := l.cfg.Receipt.URL; u != "" {
 		r.URL = strings.ReplaceAll(u, "{txn}", txnID)
 	}
+	if r.Status == receipt.Paid {
+		if r.Tenders, err = l.tenders(ctx, txnID); err != nil {
+			return r, err
+		}
+		var sum decimal.Decimal
+		for _, t := range r.Tenders {
+			sum = sum.Add(t.Amount)
+		}
+		if !sum.Equal(r.Total) { // Σ lines = Σ tenders, or no paid receipt
+			return r, fmt.Errorf("kiosk: receipt %s: tenders %s ≠ total %s", txnID, sum, r.Total)
+		}
+	}
 	return r, nil
+}
+
+// tenders reads the approved payments of a transaction for its receipt: the
+// card as the terminal masked it, never more.
+func (l *Lane) tenders(ctx context.Context, txnID string) ([]receipt.Tender, error) {
+	rows, err := l.db.R.QueryContext(ctx, `SELECT method, amount_minor, coalesce(card_name, ''), coalesce(masked_pan, ''),
+		coalesce(terminal_id, ''), coalesce(terminal_text, ''), coalesce(receipt_no, 0), offline
+		FROM payments WHERE txn_id = ? AND state = 'approved' ORDER BY attempt`, txnID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []receipt.Tender
+	for rows.Next() {
+		var t receipt.Tender
+		var amount int64
+		var name, pan, text string
+		var receiptNo int
+		var offline bool
+		if err := rows.Scan(&t.Method, &amount, &name, &pan, &t.Terminal, &text, &receiptNo, &offline); err != nil {
+			return nil, err
+		}
+		t.Amount = fromMinor(amount)
+		t.Card = strings.TrimSpace(name + " " + maskPAN(pan))
+		_ = receiptNo // the terminal's own text carries its receipt number
+		if text != "" {
+			_ = json.Unmarshal([]byte(text), &t.Text)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // receiptStatus is what an ended transaction's end_reason means on paper.

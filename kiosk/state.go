@@ -3,6 +3,7 @@ package kiosk
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -24,6 +25,7 @@ type state struct {
 	devStatus map[devices.Role]devices.Status
 	baggingG  int
 	produce   produceScale
+	nextBags  string // OpStart: the own-bag answer for the transaction it starts
 }
 
 // produceScale is what the lane knows of the produce scale's load. A weighed
@@ -49,9 +51,18 @@ func (p produceScale) sellable(noise int) bool {
 type txnState struct {
 	id          string
 	started     time.Time
-	phase       State // StateShopping or StateReadyToPay
+	phase       State // shopping, ready_to_pay, paying, paid or receipt
 	lines       []line
 	ageApproved int
+	bags        string // own, none or "" (not asked)
+
+	attempts int       // payment attempts so far
+	pay      *payState // the current attempt, or the last failed one
+	tenders  []tender  // approved payments
+	receipt  receiptState
+	// verifying: after a restart, an approval recorded just before the
+	// crash is being checked with the terminal (it may have reversed it).
+	verifying bool
 }
 
 type line struct {
@@ -93,6 +104,11 @@ func (s state) clone() state {
 	if s.txn != nil {
 		t := *s.txn
 		t.lines = slices.Clone(s.txn.lines)
+		t.tenders = slices.Clone(s.txn.tenders)
+		if t.pay != nil {
+			p := *t.pay
+			t.pay = &p
+		}
 		c.txn = &t
 	}
 	return c
@@ -142,6 +158,10 @@ func (s *state) shownState() State {
 	}
 }
 
+// over reports a paid sale whose receipt was chosen or offered: the next
+// shopper's start or scan ends it.
+func (t *txnState) over() bool { return t.phase == StatePaid || t.phase == StateReceipt }
+
 func (t *txnState) activeLines() int {
 	n := 0
 	for _, ln := range t.lines {
@@ -187,7 +207,71 @@ func (l *Lane) buildView(s *state) *View {
 	for _, g := range p.VAT {
 		v.Totals.VAT = append(v.Totals.VAT, VATView{Class: g.Class, Rate: g.Rate.String(), Gross: g.Gross.StringFixed(2), Net: g.Net.StringFixed(2), Tax: g.Tax.StringFixed(2)})
 	}
+	l.payView(s, v)
 	return v
+}
+
+// payView adds the payment or the receipt to the view.
+func (l *Lane) payView(s *state, v *View) {
+	t := s.txn
+	switch t.phase {
+	case StateReadyToPay, StatePaying:
+		if t.phase == StateReadyToPay {
+			v.PayMethods = []string{MethodAttendant}
+			if l.term != nil {
+				if st, ok := s.devStatus[devices.RolePayment]; !ok || st.OK() {
+					v.PayMethods = []string{MethodCard, MethodAttendant}
+				}
+			}
+		}
+		p := t.pay
+		if p == nil || (t.phase == StateReadyToPay && p.errKey == "") {
+			return
+		}
+		pv := &PaymentView{Method: MethodCard, Progress: p.progress, Amount: money(p.amount), Error: p.errKey, CanCancel: p.cancellable()}
+		if p.method == "cash" {
+			pv.Method = MethodAttendant
+		}
+		switch p.state {
+		case payRequested:
+			pv.Status = "starting"
+		case paySent:
+			pv.Status = "in_progress"
+		case payUnknown:
+			pv.Status = "unknown"
+		case payWaitingStaff:
+			pv.Status = "waiting_staff"
+		default:
+			pv.Status, pv.CanCancel = "failed", false
+		}
+		v.Payment = pv
+	case StatePaid, StateReceipt:
+		rv := &ReceiptView{TxnID: t.id, URL: l.receiptURL(t.id), Total: v.Totals.Total, Tenders: []TenderView{},
+			Choice: t.receipt.choice, Printed: t.receipt.printed, PrintError: t.receipt.printErr, PrinterReady: l.printerReady(s),
+			Verifying: t.verifying}
+		for _, tn := range t.tenders {
+			rv.Tenders = append(rv.Tenders, TenderView{Kind: tn.method, Amount: money(tn.amount), CardName: tn.cardName, MaskedPAN: tn.maskedPAN, Offline: tn.offline})
+		}
+		v.Receipt = rv
+	}
+}
+
+// printerReady says whether a paper receipt can be offered.
+func (l *Lane) printerReady(s *state) bool {
+	if l.cfg.Printer == nil {
+		return false
+	}
+	st, ok := s.devStatus[devices.RolePrinter]
+	return !ok || st.OK()
+}
+
+// receiptURL is the e-receipt of a transaction, for its QR code: the
+// configured URL, or the receipt picture this kiosk serves.
+func (l *Lane) receiptURL(txn string) string {
+	if u := l.cfg.Receipt.URL; u != "" {
+		return strings.ReplaceAll(u, "{txn}", txn)
+	}
+	return "/receipts/" + txn + ".png"
 }
 
 // patch is v with only the given lines: what one commit changed, for screens

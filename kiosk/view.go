@@ -35,6 +35,9 @@ type View struct {
 	// Payment is the payment in progress or the last failed attempt, in
 	// states ready_to_pay and paying.
 	Payment *PaymentView `json:"payment,omitempty"`
+	// PayMethods are the ways to pay offered on the pay screen (ready_to_pay):
+	// card (when the lane has a card terminal that answers) and attendant.
+	PayMethods []string `json:"payMethods,omitempty"`
 	// Receipt is the paid sale's receipt, in states paid and receipt.
 	Receipt *ReceiptView `json:"receipt,omitempty"`
 	// LineCount is the number of lines in the basket, voided ones included.
@@ -141,6 +144,9 @@ type ReceiptView struct {
 	PrintError string `json:"printError,omitempty"`
 	// PrinterReady says whether "print" can be offered.
 	PrinterReady bool `json:"printerReady"`
+	// Verifying: after a restart the lane is checking with the terminal that
+	// the card payment stands; the receipt choice waits for it.
+	Verifying bool `json:"verifying,omitempty"`
 }
 
 // TenderView is one tender of a paid sale.

@@ -137,6 +137,39 @@ UPDATE idempotency SET response = json_object(
 WHERE json_valid(response) AND json_type(response, '$.view') IS NOT NULL;
 CREATE INDEX idempotency_age ON idempotency (lane_id, at);
 `,
+	// 4: payments. One row per attempt to pay a transaction. A card attempt
+	// is written before the terminal is asked ("requested"), again before the
+	// request is sent ("sent", with the terminal's last receipt number so the
+	// outcome can be asked for after a crash), and with the terminal's result
+	// before it is acknowledged. No card number is ever stored: only the
+	// masked PAN the terminal sends (at most first 6 and last 4 digits).
+	`
+CREATE TABLE payments (
+	txn_id        TEXT NOT NULL REFERENCES transactions (id),
+	attempt       INTEGER NOT NULL,
+	lane_id       TEXT NOT NULL,
+	method        TEXT NOT NULL CHECK (method IN ('card', 'cash')),
+	amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+	state         TEXT NOT NULL CHECK (state IN ('requested', 'sent', 'unknown', 'waiting_staff',
+	                                             'approved', 'declined', 'not_charged', 'reversed')),
+	after_receipt INTEGER,           -- terminal's last receipt number before the request; NULL: unknown
+	result        INTEGER,           -- terminal result code
+	approved_minor INTEGER,          -- what the terminal charged
+	receipt_no    INTEGER,
+	trace         INTEGER,
+	masked_pan    TEXT,
+	card_name     TEXT,
+	offline       INTEGER NOT NULL DEFAULT 0,
+	terminal_id   TEXT,
+	terminal_text TEXT,              -- the terminal's own receipt lines, JSON array
+	by            TEXT,              -- staff member who took cash, or resolved the outcome
+	confirmed     INTEGER NOT NULL DEFAULT 0, -- approved, and the terminal finished the payment (its answer acknowledged)
+	created_at    TEXT NOT NULL,
+	updated_at    TEXT NOT NULL,
+	PRIMARY KEY (txn_id, attempt)
+) WITHOUT ROWID;
+CREATE INDEX payments_open ON payments (lane_id) WHERE state IN ('requested', 'sent', 'unknown', 'waiting_staff');
+`,
 }
 
 // SchemaVersion is the number of migrations this build knows.

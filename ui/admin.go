@@ -42,6 +42,36 @@ func (s *Server) AdminApp() *fiber.App {
 		}
 		return c.JSON(res)
 	})
+	app.Post("/payments/cash", func(c *fiber.Ctx) error {
+		var body struct {
+			By string `json:"by"`
+		}
+		if bad := decodeStaffBody(c, &body); bad != nil {
+			return bad.reply(c)
+		}
+		ctx, cancel := s.handlerContext(10 * time.Second)
+		defer cancel()
+		res, err := s.lane.CashTaken(ctx, body.By, c.Get("Idempotency-Key"))
+		if err != nil {
+			return replyError(c, err)
+		}
+		return c.JSON(res)
+	})
+	app.Post("/payments/end-of-day", func(c *fiber.Ctx) error {
+		var body struct {
+			By string `json:"by"`
+		}
+		if bad := decodeStaffBody(c, &body); bad != nil {
+			return bad.reply(c)
+		}
+		ctx, cancel := s.handlerContext(5 * time.Minute) // a terminal settles with the networks
+		defer cancel()
+		res, err := s.lane.EndOfDay(ctx, body.By)
+		if err != nil {
+			return replyError(c, err)
+		}
+		return c.JSON(fiber.Map{"approved": res.Approved, "result": res.Result, "total": res.Amount, "receipt": res.Receipt})
+	})
 	app.Get("/devices", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"devices": s.lane.Devices()}) })
 	app.Post("/printer/:job", func(c *fiber.Ctx) error {
 		var body struct {

@@ -145,7 +145,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"wrong type", `{"op":"quantity","line":"1","qty":2}`, "application/json", 400, "request.body"},
 		{"form post", `op=scan`, "application/x-www-form-urlencoded", 415, "request.content_type"},
 		{"staff op", `{"op":"resolve","alertId":1,"outcome":"done","by":"me"}`, "application/json", 400, "request.body"},
-		{"unknown op", `{"op":"pay"}`, "application/json", 400, "request.op"},
+		{"unknown op", `{"op":"pay_later"}`, "application/json", 400, "request.op"},
 		{"misread", `{"op":"scan","code":"4006381333932"}`, "application/json", 400, "scan.check_digit"},
 		{"control bytes", `{"op":"scan","code":"4006\u001b[A"}`, "application/json", 400, "scan.control_byte"},
 		{"no such line", `{"op":"void","line":7}`, "application/json", 409, "txn.none"},

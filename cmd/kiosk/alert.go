@@ -50,13 +50,26 @@ Resolve alert ID of the lane as staff member --by, with --outcome:
                    rejected   nothing is sold
   help             done       the shopper was helped (approved and rejected are
                               recorded as given)
-  scanner_fault, printer_fault, printer_warning, scale_fault
+  cash_payment     approved   the shopper paid staff (cash): the sale is paid
+                              (the same as "kiosk payment cash-taken")
+                   rejected   not paid: the shopper is back at the pay screen
+  payment_unknown  approved   the terminal shows the card payment as approved: the
+                              sale is paid (the lane asks the terminal itself and
+                              closes this alert when it answers)
+                   rejected   the terminal shows no such payment: not charged, the
+                              shopper pays again; an approval the terminal reports
+                              later for it is reversed
+  payment_failed   done       staff saw the decline or the terminal fault
+  receipt_not_printed
+                   done       the receipt was reprinted ("kiosk printer reprint --txn ID")
+                              or the shopper left without it
+  scanner_fault, printer_fault, printer_warning, scale_fault, terminal_fault
                    done       closed by hand; the lane closes these itself
                               ("recovered") when the device reports the fault gone,
                               and raises a new alert when it reports the fault again
 
-void_request, cancel_request, age_check and typed_label refuse done: say approved
-or rejected.
+void_request, cancel_request, age_check, typed_label, cash_payment and
+payment_unknown refuse done: say approved or rejected.
 Through the running server's staff socket, or, when no server runs on the
 database, on the database directly.
 

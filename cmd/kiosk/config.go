@@ -41,6 +41,10 @@ type Config struct {
 	// MaxLines bounds the lines of one basket (default 300).
 	MaxLines int                 `json:"maxLines"`
 	Receipt  kiosk.ReceiptConfig `json:"receipt"`
+	// Payment caps the card terminal's offline approvals, in the store's
+	// currency: {"offlineMaxPerSale": "50.00", "offlineMaxTotal": "500.00"}
+	// (the defaults); "0" allows no offline approval.
+	Payment PaymentConfig `json:"payment"`
 
 	laneNamed bool // the command line or a file said which lane: staff commands check it
 }
@@ -179,7 +183,36 @@ func (c Config) decodeOptions() (catalog.DecodeOptions, error) {
 	return opt, nil
 }
 
+// PaymentConfig is the "payment" section of the configuration file.
+type PaymentConfig struct {
+	OfflineMaxPerSale *decimal.Decimal `json:"offlineMaxPerSale"`
+	OfflineMaxTotal   *decimal.Decimal `json:"offlineMaxTotal"`
+}
+
+func (p PaymentConfig) lane() (kiosk.PaymentConfig, error) {
+	var out kiosk.PaymentConfig
+	for _, f := range []struct {
+		name string
+		in   *decimal.Decimal
+		out  **int64
+	}{{"offlineMaxPerSale", p.OfflineMaxPerSale, &out.OfflineMaxPerSale}, {"offlineMaxTotal", p.OfflineMaxTotal, &out.OfflineMaxTotal}} {
+		if f.in == nil {
+			continue
+		}
+		if f.in.IsNegative() || f.in.Exponent() < -2 || f.in.GreaterThan(decimal.NewFromInt(1_000_000)) {
+			return out, fmt.Errorf("payment.%s %s: want an amount such as 50.00 (0 to 1000000, two decimals at most)", f.name, f.in)
+		}
+		m := f.in.Shift(2).IntPart()
+		*f.out = &m
+	}
+	return out, nil
+}
+
 func (c Config) laneConfig() (kiosk.Config, error) {
+	pay, err := c.Payment.lane()
+	if err != nil {
+		return kiosk.Config{}, err
+	}
 	rates, err := c.rates()
 	if err != nil {
 		return kiosk.Config{}, err
@@ -199,7 +232,7 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 	rc := c.Receipt
 	rc.WidthMM = devs.PrinterWidthMM() // the demo's simulated printer is 80 mm, the default
 	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: rc,
-		Location: loc, PlusKey: c.PlusKey, MaxLines: c.MaxLines,
+		Location: loc, PlusKey: c.PlusKey, MaxLines: c.MaxLines, Payment: pay,
 		// Without a devices section the lane runs on simulators (the demo),
 		// which include a produce scale.
 		ProduceScale: c.Devices == nil || c.Devices.ProduceScale != nil}, nil

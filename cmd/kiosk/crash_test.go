@@ -674,8 +674,18 @@ var errBind = errors.New("address already in use")
 // and binding it means another try on another port.
 func startKiosk(t *testing.T, bin, db string, stderr io.Writer) *kioskProc {
 	t.Helper()
+	return startKioskWith(t, bin, db, stderr, startOpts{})
+}
+
+// startOpts are more arguments and environment variables for kiosk serve.
+type startOpts struct {
+	args, env []string
+}
+
+func startKioskWith(t *testing.T, bin, db string, stderr io.Writer, o startOpts) *kioskProc {
+	t.Helper()
 	for attempt := 1; ; attempt++ {
-		p, err := tryStartKiosk(bin, db, freeLoopbackAddr(t), stderr)
+		p, err := tryStartKiosk(bin, db, freeLoopbackAddr(t), stderr, o)
 		if err == nil {
 			return p
 		}
@@ -698,12 +708,15 @@ func freeLoopbackAddr(t *testing.T) string {
 	return addr
 }
 
-func tryStartKiosk(bin, db, addr string, stderr io.Writer) (*kioskProc, error) {
+func tryStartKiosk(bin, db, addr string, stderr io.Writer, o startOpts) (*kioskProc, error) {
 	const timeout = 10 * time.Second
 	began := time.Now()
 	errs := &syncBuffer{}
 	ready := &lineWatcher{want: "http://" + addr + "/", seen: make(chan struct{})}
-	cmd := exec.Command(bin, "serve", "--demo", "--db", db, "--addr", addr)
+	cmd := exec.Command(bin, append([]string{"serve", "--demo", "--db", db, "--addr", addr}, o.args...)...)
+	if o.env != nil {
+		cmd.Env = append(os.Environ(), o.env...)
+	}
 	cmd.Stdout = ready
 	cmd.Stderr = io.MultiWriter(errs, stderr)
 	if err := cmd.Start(); err != nil {

@@ -17,6 +17,12 @@ import (
 // item_not_found.
 func laneWithAlert(t *testing.T) string {
 	t.Helper()
+	return laneAfter(t, kiosk.Command{Op: kiosk.OpScan, Code: "5901234123457"})
+}
+
+// laneAfter is a lane database on the demo catalog after cmds.
+func laneAfter(t *testing.T, cmds ...kiosk.Command) string {
+	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "k.db")
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbPath)
@@ -35,8 +41,10 @@ func laneWithAlert(t *testing.T) string {
 	lctx, stop := context.WithCancel(ctx)
 	go lane.Run(lctx)
 	defer func() { stop(); <-lane.Done() }()
-	if _, err := lane.Do(ctx, kiosk.Command{Op: kiosk.OpScan, Code: "5901234123457"}); err != nil {
-		t.Fatal(err)
+	for _, cmd := range cmds {
+		if _, err := lane.Do(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return dbPath
 }

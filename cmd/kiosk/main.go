@@ -23,6 +23,8 @@ Usage:
   kiosk alert resolve [flags] ID            resolve an alert as staff
   kiosk printer test [flags]                print a test page on the lane's printer
   kiosk printer reprint [flags] [-txn ID]   reprint the last (or a given) basket
+  kiosk payment cash-taken [flags]          staff took the money of a pay-at-attendant sale
+  kiosk payment end-of-day [flags]          close the card terminal's day
   kiosk version
 
 Flags go before or after the arguments. "kiosk COMMAND --help" (or
@@ -82,6 +84,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return alertCmd(ctx, args[1:], stdout, stderr)
 	case "printer":
 		return printerCmd(ctx, args[1:], stdout, stderr)
+	case "payment":
+		return paymentCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		if len(args) > 1 {
 			if wantsHelp(args[1:]) {

@@ -137,3 +137,51 @@ func TestReceiptURL(t *testing.T) {
 		})
 	}
 }
+
+// TestPaymentCapsFromTheFile: offline caps are amounts in the store's
+// currency; nonsense is refused with the setting's name.
+func TestPaymentCapsFromTheFile(t *testing.T) {
+	dir := t.TempDir()
+	i := func(n int64) *int64 { return &n }
+	for _, tc := range []struct {
+		name, json     string
+		perSale, total *int64
+		err            string
+	}{
+		{"defaults", `{}`, nil, nil, ""},
+		{"set", `{"payment": {"offlineMaxPerSale": "25.50", "offlineMaxTotal": 300}}`, i(2550), i(30000), ""},
+		{"none offline", `{"payment": {"offlineMaxPerSale": "0"}}`, i(0), nil, ""},
+		{"negative", `{"payment": {"offlineMaxTotal": "-1"}}`, nil, nil, "payment.offlineMaxTotal -1"},
+		{"fraction of a cent", `{"payment": {"offlineMaxPerSale": "1.005"}}`, nil, nil, "payment.offlineMaxPerSale 1.005"},
+		{"unknown key", `{"payment": {"offlineMax": "1"}}`, nil, nil, "unknown field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".json")
+			os.WriteFile(path, []byte(tc.json), 0o644)
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			var c commonFlags
+			c.register(fs)
+			if err := fs.Parse([]string{"--config", path}); err != nil {
+				t.Fatal(err)
+			}
+			err := c.load(fs)
+			var lcfg kiosk.Config
+			if err == nil {
+				lcfg, err = c.cfg.laneConfig()
+			}
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq := func(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+			if p := lcfg.Payment; !eq(p.OfflineMaxPerSale, tc.perSale) || !eq(p.OfflineMaxTotal, tc.total) {
+				t.Fatalf("caps %v %v", p.OfflineMaxPerSale, p.OfflineMaxTotal)
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/devices/rig"
 	"github.com/kiosk-sco/kiosk/kiosk"
 	"github.com/kiosk-sco/kiosk/store"
@@ -112,7 +113,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	laneCtx, stopLane := context.WithCancel(context.Background())
-	go lane.Run(laneCtx)
 	defer func() { stopLane(); <-lane.Done() }()
 
 	devCtx, stopDevices := context.WithCancel(context.Background())
@@ -135,6 +135,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if devs.Printer != nil {
 		printer = devs.Printer
 	}
+	var term devices.PaymentTerminal
+	if devs.Payment != nil {
+		term = devs.Payment
+		defer devs.Payment.Close()
+	}
+	// The lane runs once it knows its printer and terminal: a payment that a
+	// crash left open is asked for on the terminal at once. Device events
+	// that came meanwhile wait in the lane's queue.
+	lane.Attach(term, printer)
+	go lane.Run(laneCtx)
 	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Printer: printer, Sims: sims, Log: log})
 	app := srv.App()
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -432,6 +432,28 @@ func TestStaffCommandsThroughTheSocket(t *testing.T) {
 	}
 }
 
+// TestCashTakenThroughTheSocket: a shopper waits to pay at the attendant;
+// staff say the money was taken, once.
+func TestCashTakenThroughTheSocket(t *testing.T) {
+	db := laneAfter(t, kiosk.Command{Op: kiosk.OpScan, Code: "4063658814593"}, kiosk.Command{Op: kiosk.OpCheckout},
+		kiosk.Command{Op: kiosk.OpPay, Method: kiosk.MethodAttendant})
+	staffServer(t, db)
+	out, errOut, err := runCLI(t, "payment", "cash-taken", "--by", "anna", "--db", db)
+	if err != nil || !strings.Contains(out, "payment taken by anna: 1.19 EUR paid") {
+		t.Fatalf("cash-taken: %v\n%s%s", err, out, errOut)
+	}
+	if _, _, err := runCLI(t, "payment", "cash-taken", "--by", "anna", "--db", db); err == nil || !strings.Contains(err.Error(), "payment.not_waiting") {
+		t.Fatalf("second cash-taken: %v", err)
+	}
+	if _, _, err := runCLI(t, "payment", "cash-taken", "--by", "", "--db", db); err == nil || !strings.Contains(err.Error(), "request.by") {
+		t.Fatalf("cash-taken without a name: %v", err)
+	}
+	// This lane has no card terminal: nothing to close.
+	if _, _, err := runCLI(t, "payment", "end-of-day", "--by", "anna", "--db", db); err == nil || !strings.Contains(err.Error(), "payment.no_terminal") {
+		t.Fatalf("end-of-day without a terminal: %v", err)
+	}
+}
+
 // TestCallSocket: the socket client's answers for a server that is gone, that
 // answers an error without the API's JSON, or answers garbage.
 func TestCallSocket(t *testing.T) {

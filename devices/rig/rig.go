@@ -1,5 +1,5 @@
 // Package rig starts a lane's device drivers — scanner, produce and bagging
-// scales, receipt printer — on configured serial ports and feeds their events
+// scales, receipt printer, card terminal — on configured serial ports and feeds their events
 // to one sink. (rig/rigsim runs them on simulators, in demo builds only.)
 package rig
 
@@ -16,6 +16,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices/scale"
 	"github.com/kiosk-sco/kiosk/devices/scanner"
 	"github.com/kiosk-sco/kiosk/devices/serialport"
+	"github.com/kiosk-sco/kiosk/devices/zvt"
 )
 
 // Port is the serial line of one device. Zero fields take the device's defaults.
@@ -85,6 +86,18 @@ type Config struct {
 	ProduceScale *ScaleConfig   `json:"produceScale,omitempty"`
 	BaggingScale *ScaleConfig   `json:"baggingScale,omitempty"`
 	Printer      *PrinterConfig `json:"printer,omitempty"`
+	Payment      *PaymentConfig `json:"payment,omitempty"`
+}
+
+// PaymentConfig is a ZVT card terminal, on a serial port (9600 8N2 by
+// default) or over TCP (host:port; port 20007 when none is given).
+type PaymentConfig struct {
+	Port
+	TCP      string `json:"tcp,omitempty"`
+	Password string `json:"password,omitempty"` // the terminal's cash-register password, 6 digits (default 000000)
+	// T4Seconds is the most a payment may take between two messages of the
+	// terminal (default 180, ZVT's T4).
+	T4Seconds int `json:"t4Seconds,omitempty"`
 }
 
 // Rig is a lane's running device drivers.
@@ -93,6 +106,7 @@ type Rig struct {
 	Produce *scale.Driver
 	Bagging *scale.Driver
 	Printer *escpos.Driver
+	Payment *zvt.Terminal
 	wg      sync.WaitGroup
 }
 
@@ -107,8 +121,11 @@ func (c Config) PrinterWidthMM() int {
 
 // Validate checks what Start cannot learn from opening the ports.
 func (c Config) Validate() error {
-	if c.Scanner == nil && c.ProduceScale == nil && c.BaggingScale == nil && c.Printer == nil {
-		return fmt.Errorf("rig: the devices section lists no device (scanner, produceScale, baggingScale, printer)")
+	if c.Scanner == nil && c.ProduceScale == nil && c.BaggingScale == nil && c.Printer == nil && c.Payment == nil {
+		return fmt.Errorf("rig: the devices section lists no device (scanner, produceScale, baggingScale, printer, payment)")
+	}
+	if p := c.Payment; p != nil && (p.Path == "") == (p.TCP == "") {
+		return fmt.Errorf(`rig: the payment terminal needs either a serial "path" or a "tcp" address (host:port), not both`)
 	}
 	if p := c.Printer; p != nil && p.WidthMM != 0 && p.WidthMM != 58 && p.WidthMM != 80 {
 		return fmt.Errorf("rig: printer widthMm %d: the printer's paper is 58 or 80 mm wide", p.WidthMM)
@@ -191,6 +208,24 @@ func Start(ctx context.Context, cfg Config, sink devices.Sink, opt Options) (*Ri
 		}
 		r.Printer = escpos.New(pcfg, sink, opt.Now, opt.Log) // the driver names itself
 		run = append(run, func() { escpos.Run(ctx, serialport.Opens(sc), opt.Backoff, r.Printer) })
+	}
+	if c := cfg.Payment; c != nil {
+		var dial zvt.Dialer
+		if c.TCP != "" {
+			dial = zvt.TCPDialer(c.TCP)
+		} else {
+			sc, err := c.serial(serialport.Config{Baud: 9600, StopBits: 2})
+			if err != nil {
+				return nil, fmt.Errorf("payment: %w", err)
+			}
+			dial = zvt.SerialDialer(sc, zvt.SerialOptions{})
+		}
+		t, err := zvt.New(dial, zvt.Config{Password: c.Password, T4: time.Duration(c.T4Seconds) * time.Second,
+			Now: opt.Now, Log: opt.Log.With("device", "payment")})
+		if err != nil {
+			return nil, fmt.Errorf("payment: %w", err)
+		}
+		r.Payment = t // connects on first use, and again after a lost link
 	}
 	for _, f := range run {
 		r.wg.Add(1)

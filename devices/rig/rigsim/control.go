@@ -3,15 +3,17 @@ package rigsim
 import (
 	"errors"
 	"fmt"
+	"time"
 	"unicode"
 
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/devices/zvt/zvtsim"
 )
 
 // Action is an input or a fault to inject into a simulated device, as the /sim
 // page sends it.
 type Action struct {
-	Device string `json:"device"` // scanner, scale.produce, scale.bagging, printer
+	Device string `json:"device"` // scanner, scale.produce, scale.bagging, printer, payment
 	Do     string `json:"do"`     // see Apply
 	Data   string `json:"data,omitempty"`
 	Grams  int    `json:"grams,omitempty"`
@@ -27,6 +29,7 @@ var ErrNoSim = errors.New("rigsim: no such simulated device")
 //	scale.produce,
 //	scale.bagging:  set (Grams), motion (On), overload (On), under_zero (On), drift (Grams per s), zero, unplug, replug
 //	printer:        paper_near_end (On), paper_end (On), cover_open (On), offline (On), unplug, replug
+//	payment:        next (Data: what the next card does, zvtsim.ParseBehavior), clear, unplug, replug
 func (s *Sims) Apply(a Action) error {
 	if s == nil {
 		return ErrNoSim
@@ -116,6 +119,30 @@ func (s *Sims) Apply(a Action) error {
 			return nil
 		case "replug":
 			return s.Printer.Replug()
+		}
+	case devices.RolePayment:
+		if s.Terminal == nil {
+			return ErrNoSim
+		}
+		switch a.Do {
+		case "next": // what the next card does: approve, decline[:05], approve_offline, timeout, drop_reply, lose_link[:after], printer_not_ready, busy
+			b, err := zvtsim.ParseBehavior(a.Data)
+			if err != nil {
+				return err
+			}
+			if b.Kind == zvtsim.LoseLink && b.ReplugAfter == 0 {
+				b.ReplugAfter = 3 * time.Second // the demo's cable goes back by itself
+			}
+			s.Terminal.Next(b)
+			return nil
+		case "clear":
+			s.Terminal.Clear()
+			return nil
+		case "unplug":
+			s.Terminal.Unplug()
+			return nil
+		case "replug":
+			return s.Terminal.Replug()
 		}
 	default:
 		return fmt.Errorf("%w: %q", ErrNoSim, a.Device)

@@ -1,4 +1,4 @@
-// Package rigsim runs a lane's four devices on simulators behind
+// Package rigsim runs a lane's five devices on simulators behind
 // pseudo-terminals, with the real drivers of package rig on them: the demo and
 // the tests. Only builds with the "sim" tag link it into the kiosk binary.
 package rigsim
@@ -14,6 +14,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices/rig"
 	"github.com/kiosk-sco/kiosk/devices/scale/scalesim"
 	"github.com/kiosk-sco/kiosk/devices/scanner/scannersim"
+	"github.com/kiosk-sco/kiosk/devices/zvt/zvtsim"
 )
 
 // Sims are the simulated devices at the far end of the drivers' ports.
@@ -22,7 +23,10 @@ type Sims struct {
 	Produce *scalesim.Sim
 	Bagging *scalesim.Sim
 	Printer *printersim.Sim
-	Dir     string
+	// Terminal is the ZVT card terminal; its ledger of approvals lives in
+	// Dir (terminal-ledger.jsonl) and survives restarts.
+	Terminal *zvtsim.Sim
+	Dir      string
 }
 
 // Config returns a configuration of all four devices on simulators whose
@@ -35,6 +39,7 @@ func Config(dir string) rig.Config {
 		ProduceScale: &rig.ScaleConfig{Port: p("usb-Sim_Produce_Scale-if00")},
 		BaggingScale: &rig.ScaleConfig{Port: p("usb-Sim_Bagging_Scale-if00")},
 		Printer:      &rig.PrinterConfig{Port: p("usb-Sim_Printer-if00"), WidthMM: 80},
+		Payment:      &rig.PaymentConfig{Port: p("usb-Sim_Card_Terminal-if00")},
 	}
 }
 
@@ -63,6 +68,9 @@ func Start(ctx context.Context, dir string, sink devices.Sink, opt rig.Options) 
 	if sims.Printer, err = printersim.New(cfg.Printer.Path, cfg.Printer.WidthMM); err != nil {
 		return fail(err)
 	}
+	if sims.Terminal, err = zvtsim.New(cfg.Payment.Path, zvtsim.Options{Ledger: filepath.Join(dir, "terminal-ledger.jsonl")}); err != nil {
+		return fail(err)
+	}
 	r, err := rig.Start(ctx, cfg, sink, opt)
 	if err != nil {
 		return fail(err)
@@ -86,5 +94,8 @@ func (s *Sims) Close() {
 	}
 	if s.Printer != nil {
 		s.Printer.Close()
+	}
+	if s.Terminal != nil {
+		s.Terminal.Close()
 	}
 }

@@ -71,3 +71,34 @@ func TestApplyOnSimulators(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// The simulated card terminal, driven through the real ZVT driver over its
+// pseudo-terminal: /sim's choice of what the next card does reaches it.
+func TestSimulatedTerminal(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := filepath.Join(t.TempDir(), "by-id")
+	r, sims, err := Start(ctx, dir, func(devices.Event) {}, rig.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); r.Wait(); r.Payment.Close(); sims.Close() }()
+	if err := sims.Apply(Action{Device: "payment", Do: "next", Data: "decline:51"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sims.Apply(Action{Device: "payment", Do: "next", Data: "fly"}); err == nil {
+		t.Fatal("an unknown behaviour was taken")
+	}
+	var recorded []devices.PaymentResult
+	hooks := devices.PaymentHooks{Record: func(r devices.PaymentResult) error { recorded = append(recorded, r); return nil }}
+	res, err := r.Payment.Pay(ctx, devices.PaymentRequest{Amount: 288, Currency: "978"}, hooks)
+	if err != nil || res.Approved || res.Result != 0x51 {
+		t.Fatalf("declined payment: %+v, %v", res, err)
+	}
+	res, err = r.Payment.Pay(ctx, devices.PaymentRequest{Amount: 288, Currency: "978"}, hooks)
+	if err != nil || !res.Approved || res.Amount != 288 || res.MaskedPAN == "" || len(recorded) != 2 {
+		t.Fatalf("approved payment: %+v, %v (recorded %d)", res, err, len(recorded))
+	}
+	if n := len(sims.Terminal.Charges()); n != 1 {
+		t.Fatalf("the terminal's ledger holds %d charges, want 1", n)
+	}
+}
