@@ -466,3 +466,57 @@ func TestIdleResetInBrowser(t *testing.T) {
 	tab.waitFor("finish sent", `window.sent.some((b) => JSON.parse(b).op === "finish")`)
 	tab.checkConsole()
 }
+
+// TestAttendantPaymentInBrowser walks a whole sale through the lane in
+// German on the portrait screen: own bag, a scan, cash at the attendant
+// (staff are coming, with the wait), staff take the money, no receipt, the
+// thank-you, "done" — and the next shopper is welcomed in the store's
+// language, English.
+func TestAttendantPaymentInBrowser(t *testing.T) {
+	browser := startBrowser(t)
+	ts := newTestServer(t)
+	tab := newBrowserTab(t, browser, "attendant", testout.Dir(t, "journey"))
+	shot := func(name string) { tab.screenshot("attendant-portrait-de-"+name+".png", false) }
+	tab.do("open", chromedp.EmulateViewport(1080, 1920), chromedp.Navigate(ts.url+"/"))
+	tab.waitFor("connect", `document.querySelector("#conn").dataset.conn === "online" && document.body.dataset.state === "idle"`)
+	tab.do("German", chromedp.Click("#welcome-lang-de"))
+	tab.waitFor("German", `document.documentElement.lang === "de"`)
+	tab.do("own bag", chromedp.Click("#start-own-bag"))
+	tab.waitFor("shopping", `document.body.dataset.state === "shopping"`)
+	var bags string
+	if err := ts.db.R.QueryRow(`SELECT json_extract(body, '$.bags') FROM journal WHERE type = 'txn_started'`).Scan(&bags); err != nil || bags != "own" {
+		t.Errorf("the lane's transaction: bags %q (%v), want own", bags, err)
+	}
+	tab.do("scan", chromedp.SendKeys("#code-input", milk), chromedp.Click("#code-submit"))
+	tab.waitFor("a line", `document.querySelectorAll("#lines tr.line").length === 1`)
+	tab.do("pay", chromedp.Click("#checkout-button"))
+	tab.waitFor("pay screen", `document.body.dataset.screen === "pay" && document.activeElement.id === "pay-title"`)
+	tab.do("cash", chromedp.Click("#pay-attendant"))
+	tab.waitFor("staff are coming", `document.body.dataset.screen === "paying" && document.body.dataset.payment === "attendant/waiting_staff" &&
+		/Bargeld/.test(document.querySelector("#paying-message").textContent) && /\d:\d\d/.test(document.querySelector("#paying-wait").textContent) &&
+		document.activeElement.id === "paying-title"`)
+	shot("1-waiting")
+	var cash int64
+	for _, a := range ts.lane.View().Alerts {
+		if a.Type == kiosk.AlertCashPayment {
+			cash = a.ID
+		}
+	}
+	if cash == 0 {
+		t.Fatalf("no cash_payment alert: %+v", ts.lane.View().Alerts)
+	}
+	if _, err := ts.lane.Resolve(tab.ctx, cash, "approved", "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	tab.waitFor("paid", `document.body.dataset.screen === "paid" && document.activeElement.id === "paid-title" &&
+		/1,19/.test(document.querySelector("#paid-total").textContent)`)
+	shot("2-paid")
+	tab.do("no receipt", chromedp.Click("#receipt-none"))
+	tab.waitFor("thank you", `document.body.dataset.screen === "receipt" && document.activeElement.id === "thanks-title" &&
+		document.querySelector("#thanks-title").textContent === "Danke für Ihren Einkauf"`)
+	shot("3-thanks")
+	tab.do("done", chromedp.Click("#finish-button"))
+	tab.waitFor("the next shopper, in English", `document.body.dataset.state === "idle" && document.body.dataset.screen === "welcome" &&
+		document.documentElement.lang === "en" && document.querySelector("#welcome-title").textContent === "Welcome"`)
+	tab.checkConsole()
+}

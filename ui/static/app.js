@@ -268,7 +268,7 @@
   // SEND_BAGS turns on the lane's "bags" field (own|none) once the lane knows
   // it: until then the lane refuses unknown keys, so the answer stays on the
   // page.
-  const SEND_BAGS = false;
+  const SEND_BAGS = true;
   function startCommand(bags) {
     return SEND_BAGS && bags ? { op: "start", bags } : { op: "start" };
   }
@@ -364,6 +364,7 @@
       payFailedMsg: $("pay-failed-msg"),
       payCard: $("pay-card"),
       payAttendant: $("pay-attendant"),
+      payCardDown: $("pay-card-down"),
       resume: $("resume-button"),
       receiptBox: $("receipt-box"),
       receiptPreview: $("receipt-preview"),
@@ -853,7 +854,8 @@
         case "scale_fault":
           return deviceAlertText(a, d);
         default:
-          return { msg: t("alert.other"), detail: "" };
+          // Payment and other alerts: the type's own sentence, if there is one.
+          return { msg: I.has("en", "alert." + a.type) ? t("alert." + a.type) : t("alert.other"), detail: "" };
       }
     }
 
@@ -961,7 +963,11 @@
       el.payFailed.setAttribute("role", failed ? "alert" : "none");
       if (failed) el.payFailedMsg.textContent = paymentError(p.error);
       const blocked = alerts().some((a) => a.blocking);
-      for (const b of [el.payCard, el.payAttendant, el.resume]) setDisabled(b, blocked);
+      // Without a working card terminal the shopper pays at the attendant.
+      const noCard = alerts().some((a) => a.type === "terminal_fault");
+      for (const b of [el.payAttendant, el.resume]) setDisabled(b, blocked);
+      setDisabled(el.payCard, blocked || noCard);
+      el.payCardDown.hidden = !noCard;
     }
 
     function paymentError(key) {
