@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -565,6 +566,14 @@ func (l *Lane) paid(w *writer, tn tender) error {
 	t.phase = StatePaid
 	if err := l.setPhase(w, StatePaid); err != nil {
 		return err
+	}
+	// Paid: an earlier attempt's failure is nothing staff need to come for.
+	for _, a := range slices.Clone(w.st.alerts) {
+		if a.Type == AlertPaymentFailed && a.TxnID == t.id {
+			if err := l.dropAlert(w, a.ID, "system", "paid"); err != nil {
+				return err
+			}
+		}
 	}
 	return w.emit("txn_paid_in_full", map[string]any{"total": money(sum), "tenders": len(t.tenders)})
 }

@@ -266,12 +266,13 @@ func (l *Lane) printerReady(s *state) bool {
 }
 
 // receiptURL is the e-receipt of a transaction, for its QR code: the
-// configured URL, or the receipt picture this kiosk serves.
+// configured receipt.url, or "" when the store has none (no e-receipt then:
+// an address on this kiosk is no address for a phone).
 func (l *Lane) receiptURL(txn string) string {
 	if u := l.cfg.Receipt.URL; u != "" {
 		return strings.ReplaceAll(u, "{txn}", txn)
 	}
-	return "/receipts/" + txn + ".png"
+	return ""
 }
 
 // patch is v with only the given lines: what one commit changed, for screens

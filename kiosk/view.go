@@ -133,7 +133,7 @@ type PaymentView struct {
 // ReceiptView is the paid sale's receipt.
 type ReceiptView struct {
 	TxnID   string       `json:"txnId"`
-	URL     string       `json:"url"` // the e-receipt, for the QR code
+	URL     string       `json:"url"` // the e-receipt, for the QR code; "" when the store has none
 	Total   string       `json:"total"`
 	Tenders []TenderView `json:"tenders"`
 	// Choice is what the shopper chose in state receipt: print, qr or none.

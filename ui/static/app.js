@@ -377,6 +377,7 @@
       paidTotal: $("paid-total"),
       paidTenders: $("paid-tenders"),
       paidPrinter: $("paid-printer"),
+      paidVerifying: $("paid-verifying"),
       receiptPrint: $("receipt-print"),
       choiceButtons: Array.from(document.querySelectorAll(".btn-choice")),
       thanksStatus: $("thanks-status"),
@@ -963,8 +964,10 @@
       el.payFailed.setAttribute("role", failed ? "alert" : "none");
       if (failed) el.payFailedMsg.textContent = paymentError(p.error);
       const blocked = alerts().some((a) => a.blocking);
-      // Without a working card terminal the shopper pays at the attendant.
-      const noCard = alerts().some((a) => a.type === "terminal_fault");
+      // Without a working card terminal the shopper pays at the attendant:
+      // the lane says which ways to pay work (payMethods).
+      const methods = Array.isArray(view.payMethods) ? view.payMethods : null;
+      const noCard = methods ? !methods.includes("card") : alerts().some((a) => a.type === "terminal_fault");
       for (const b of [el.payAttendant, el.resume]) setDisabled(b, blocked);
       setDisabled(el.payCard, blocked || noCard);
       el.payCardDown.hidden = !noCard;
@@ -1054,8 +1057,15 @@
       }
       el.paidTenders.replaceChildren(frag);
       const printer = r.printerReady !== false;
-      setDisabled(el.receiptPrint, !printer);
-      el.paidPrinter.hidden = printer;
+      // After a restart the lane checks with the terminal that the card
+      // payment stands before the shopper takes a receipt and leaves.
+      const verifying = r.verifying === true;
+      setDisabled(el.receiptPrint, !printer || verifying);
+      for (const b of document.querySelectorAll("#screen-paid .btn-choice:not(#receipt-print)")) setDisabled(b, verifying);
+      // No e-receipt address configured: no QR to offer.
+      if (!r.url) setDisabled(document.querySelector("#receipt-qr"), true);
+      el.paidPrinter.hidden = printer || verifying;
+      el.paidVerifying.hidden = !verifying;
     }
 
     let thanksQR = "";
