@@ -19,6 +19,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/devices/zvt/zvtsim"
 	"github.com/kiosk-sco/kiosk/internal/panscan"
+	"github.com/kiosk-sco/kiosk/internal/testout"
 	"github.com/kiosk-sco/kiosk/store"
 )
 
@@ -358,4 +359,60 @@ func waitLane(t *testing.T, p *kioskProc, label string, within time.Duration, ok
 	}
 	t.Fatalf("%s: the lane did not reach the awaited state within %v; last view %s", label, within, last)
 	return nil
+}
+
+// TestDemoSellsByCard is make run's promise on the real binary: a newcomer
+// buys a basket on the simulated terminal, /sim chooses what the card does
+// (here: declined for lack of funds, then approved), and the paid receipt's
+// preview shows.
+func TestDemoSellsByCard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary")
+	}
+	bin := kioskBinary(t)
+	logs := &syncBuffer{}
+	p := startKiosk(t, bin, filepath.Join(t.TempDir(), "kiosk.db"), logs)
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("kiosk stderr:\n%s", logs.String())
+		}
+	})
+	post := func(path, body string) {
+		t.Helper()
+		resp, err := p.client.Post("http://"+p.addr+path, "application/json", bytes.NewBufferString(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: HTTP %d %s", path, body, resp.StatusCode, b)
+		}
+	}
+	waitLane(t, p, "terminal", 10*time.Second, func(*payView) bool { return true })
+	post("/api/commands", `{"op":"start","bags":"own"}`)
+	post("/api/commands", `{"op":"scan","code":"4063658814593"}`)
+	post("/api/commands", `{"op":"checkout"}`)
+	post("/api/sim/device", `{"device":"payment","do":"next","data":"decline:51"}`)
+	post("/api/commands", `{"op":"pay","method":"card"}`)
+	v := waitLane(t, p, "declined", 15*time.Second, func(v *payView) bool { return v.State == "ready_to_pay" && v.Payment != nil })
+	if v.Payment.Error != "payment.declined" {
+		t.Fatalf("payment %+v", v.Payment)
+	}
+	post("/api/commands", `{"op":"pay","method":"card"}`)
+	waitLane(t, p, "paid", 15*time.Second, func(v *payView) bool { return v.State == "paid" })
+	post("/api/commands", `{"op":"receipt","choice":"print"}`)
+	resp, err := p.client.Get("http://" + p.addr + "/receipts/last.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("receipt preview: HTTP %d, %d bytes", resp.StatusCode, len(png))
+	}
+	out := testout.Dir(t, "demo")
+	os.WriteFile(filepath.Join(out, "paid-receipt.png"), png, 0o644)
+	post("/api/commands", `{"op":"finish"}`)
 }

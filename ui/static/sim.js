@@ -396,14 +396,18 @@
 
   // ---- devices
 
-  const ROLES = ["scanner", "scale.produce", "scale.bagging", "printer"];
+  const ROLES = ["scanner", "scale.produce", "scale.bagging", "printer", "payment"];
+  // What the simulated card terminal can do with the next card (zvtsim.ParseBehavior).
+  const CARD_BEHAVIOURS = ["approve", "decline:05", "decline:51", "approve_offline", "timeout", "drop_reply",
+    "lose_link:before", "lose_link:after", "printer_not_ready", "busy"];
   const SCALE_TOGGLES = [["motion", "motion"], ["overload", "over_capacity"], ["under_zero", "under_zero"]];
   // Switches of each simulator: [action, the fault or warning its driver reports].
   const TOGGLES = {
     scanner: [],
     "scale.produce": SCALE_TOGGLES,
     "scale.bagging": SCALE_TOGGLES,
-    printer: [["paper_near_end", "paper_near_end"], ["paper_end", "paper_end"], ["cover_open", "cover_open"], ["offline", "offline"]]
+    printer: [["paper_near_end", "paper_near_end"], ["paper_end", "paper_end"], ["cover_open", "cover_open"], ["offline", "offline"]],
+    payment: []
   };
 
   let devices = null; // the last /api/devices list; null until loaded
@@ -549,6 +553,19 @@
         row(input),
         row(scanB, button("btn-secondary device-action", role, "double", "dev.double"),
           button("btn-secondary device-action", role, "noise", "dev.noise")));
+    } else if (role === "payment") {
+      const sel = make("select", "device-card-next");
+      sel.id = "card-next";
+      sel.setAttribute("data-i18n-aria-label", "dev.cardNext");
+      for (const b of CARD_BEHAVIOURS) {
+        const o = make("option");
+        o.value = b;
+        o.setAttribute("data-i18n", "dev.card." + b.replace(":", "_"));
+        sel.appendChild(o);
+      }
+      const next = button("btn-primary device-action", role, "next", "dev.cardNextButton");
+      next.id = "card-next-button";
+      controls.append(row(sel, next));
     } else if (role.startsWith("scale.")) {
       const put = button("btn-primary device-action", role, "set", "dev.set");
       const off = button("btn-secondary device-action", role, "set", "dev.takeOff");
@@ -750,6 +767,13 @@
       case "noise":
         device({ device: role, do: "noise" }, () => t("sim.okNoise"));
         return;
+      case "next": {
+        const sel = $("card-next");
+        const what = sel ? sel.value : "approve";
+        device({ device: role, do: "next", data: what },
+          () => t("sim.okCardNext", { what: t("dev.card." + what.replace(":", "_")) }));
+        return;
+      }
       case "set": {
         let raw = b.dataset.grams;
         if (raw === undefined) {
