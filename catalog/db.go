@@ -134,8 +134,9 @@ func (c *DB) List(ctx context.Context, after, category string, limit int) ([]Pro
 	return c.query(ctx, q, args...)
 }
 
-// MaxProduceList bounds Produce's limit.
-const MaxProduceList = 1000
+// MaxProduceList bounds Produce's limit: more than the standard PLU ranges
+// (IFPS 3000–4999 and their organic 9xxxx) and a store's own codes hold.
+const MaxProduceList = 10000
 
 // Produce returns up to limit products for the shopper's produce list: sold
 // by weight and carrying a PLU, in PLU order (text order: "10000" before

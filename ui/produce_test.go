@@ -150,14 +150,16 @@ func TestProducePagesOnABigProduceList(t *testing.T) {
 		c, _ := catalog.CheckDigit(payload)
 		fmt.Fprintf(&b, "%s%c,,Packaged %d,1.00,each,standard,\n", payload, c, i)
 	}
-	for i := range 600 {
+	// More weighed items than a produce list used to hold (1,000): every one
+	// is found by paging, by letter and by search.
+	for i := range 2500 {
 		payload := fmt.Sprintf("20%010d", i)
 		c, _ := catalog.CheckDigit(payload)
 		cat := "fruit"
 		if i%2 == 1 {
 			cat = "vegetables"
 		}
-		fmt.Fprintf(&b, "%s%c,%d,Zz produce %03d,1.00,weight,reduced,%s\n", payload, c, 30000+i, i, cat)
+		fmt.Fprintf(&b, "%s%c,%d,Zz produce %04d,1.00,weight,reduced,%s\n", payload, c, 30000+i, i, cat)
 	}
 	res, err := ts.cat.Import(context.Background(), strings.NewReader(b.String()), catalog.ImportOptions{Yield: -1})
 	if err != nil {
@@ -166,8 +168,8 @@ func TestProducePagesOnABigProduceList(t *testing.T) {
 	seen := map[string]bool{}
 	for offset := 0; ; offset += produceMaxPage {
 		_, got := produceGet(t, ts, fmt.Sprintf("lang=en&letter=Z&offset=%d&limit=%d", offset, produceMaxPage))
-		if got.Total != 600 {
-			t.Fatalf("total %d, want 600", got.Total)
+		if got.Total != 2500 {
+			t.Fatalf("total %d, want 2500", got.Total)
 		}
 		if len(got.Items) == 0 {
 			break
@@ -176,15 +178,15 @@ func TestProducePagesOnABigProduceList(t *testing.T) {
 			seen[it.PLU] = true
 		}
 	}
-	if len(seen) != 600 {
-		t.Errorf("paged through %d of 600 items", len(seen))
+	if len(seen) != 2500 {
+		t.Errorf("paged through %d of 2500 items", len(seen))
 	}
-	_, got := produceGet(t, ts, "lang=en&q=produce%20599")
-	if plusOf(got.Items) != "30599" {
+	_, got := produceGet(t, ts, "lang=en&q=produce%202499")
+	if plusOf(got.Items) != "32499" {
 		t.Errorf("search: %s", plusOf(got.Items))
 	}
 	_, got = produceGet(t, ts, "lang=en&category=vegetables&limit=1")
-	if got.Total != 300 || len(got.Categories) != 3 {
+	if got.Total != 1250 || len(got.Categories) != 3 {
 		t.Errorf("vegetables: %d items, categories %+v", got.Total, got.Categories)
 	}
 }
