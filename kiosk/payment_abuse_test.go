@@ -1,0 +1,172 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/devices"
+)
+
+// unplugTerm is a scripted terminal whose first payment loses its link
+// before anything is charged and then stops answering (the cable is out);
+// it answers again only once the next payment has been recorded (the cable
+// went back in, the shopper paid again), so the first attempt's worker,
+// still asking, sees the second attempt's approval.
+type unplugTerm struct {
+	*scriptTerm
+	lifted   chan struct{} // closed once the terminal answers again
+	asked    chan struct{} // one send per LastResult answered after that
+	liftOnce sync.Once
+}
+
+func (u *unplugTerm) Pay(ctx context.Context, req devices.PaymentRequest, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	u.mu.Lock()
+	first := u.pays == 0
+	if first {
+		u.pays++
+		u.lastErr = errors.New("terminal unplugged")
+	}
+	u.mu.Unlock()
+	if first {
+		return devices.PaymentResult{}, errors.New("link lost before the card")
+	}
+	r, err := u.scriptTerm.Pay(ctx, req, h)
+	u.mu.Lock()
+	u.lastErr = nil
+	u.mu.Unlock()
+	u.liftOnce.Do(func() { close(u.lifted) })
+	return r, err
+}
+
+func (u *unplugTerm) LastResult(ctx context.Context) (devices.PaymentResult, error) {
+	r, err := u.scriptTerm.LastResult(ctx)
+	if err == nil {
+		select {
+		case <-u.lifted:
+			select {
+			case u.asked <- struct{}{}:
+			default:
+			}
+		default:
+		}
+	}
+	return r, err
+}
+
+// An attempt whose outcome was unknown, settled by staff as not charged,
+// keeps being asked after; when the shopper has meanwhile paid the next
+// attempt, the terminal's last result is that attempt's approval: it is the
+// sale's, and must never be taken for the first attempt's orphan and
+// reversed (the shopper would leave with the goods, the store without the
+// money).
+func TestStaleEnquiryNeverReversesTheNextAttempt(t *testing.T) {
+	term := &unplugTerm{scriptTerm: newScriptTerm(), lifted: make(chan struct{}), asked: make(chan struct{}, 1)}
+	tl := payLane(t, term, func(c *Config) { c.Payment.EnquiryEvery = time.Millisecond })
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	v := tl.waitFor("unknown", func(v *View) bool { return v.Payment != nil && v.Payment.Status == "unknown" && len(v.Alerts) > 0 })
+	v = tl.resolve(alertOf(t, v, AlertPaymentUnknown).ID, "rejected") // staff: the terminal shows nothing
+	if v.State != StateReadyToPay {
+		t.Fatalf("after staff rejected: %s", v.State)
+	}
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
+	<-term.asked // the first attempt's worker has seen the second approval
+	tl.stop()    // waits for the workers: a reversal would be done by now
+	if _, charges, rev := term.counts(); charges != 1 || rev != 0 {
+		t.Errorf("charges %d, reversals %d (receipts %v): the paid sale's approval was reversed", charges, rev, term.reverse)
+	}
+	rows := tl.paymentRows()
+	if len(rows) != 2 || rows[1] != "2:card:approved:288" {
+		t.Errorf("payments %v, want attempt 2 approved", rows)
+	}
+}
+
+// recordThenHangTerm records its approval with the lane and then never
+// finishes the payment (the lane stops before acknowledging it); after the
+// restart it does not answer until released, and then reports that it
+// reversed the approval (ZVT: a payment the cash register did not
+// acknowledge is reversed by the terminal).
+type recordThenHangTerm struct {
+	*scriptTerm
+	released chan struct{}
+	answered chan struct{}
+	once     sync.Once
+}
+
+func (r *recordThenHangTerm) Pay(ctx context.Context, req devices.PaymentRequest, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	r.mu.Lock()
+	r.pays++
+	res := r.charge(req.Amount, false)
+	r.mu.Unlock()
+	if err := h.Record(res); err != nil {
+		return devices.PaymentResult{}, err
+	}
+	<-ctx.Done() // the lane stops before the acknowledgement
+	r.mu.Lock()
+	r.last = devices.PaymentResult{Reversal: true, ReversedTrace: res.Trace, ReceiptNo: res.ReceiptNo + 1, Amount: res.Amount}
+	r.lastErr = errors.New("terminal busy reversing")
+	r.mu.Unlock()
+	return devices.PaymentResult{}, ctx.Err()
+}
+
+func (r *recordThenHangTerm) LastResult(ctx context.Context) (devices.PaymentResult, error) {
+	select {
+	case <-r.released:
+		r.mu.Lock()
+		r.lastErr = nil
+		r.mu.Unlock()
+	default:
+	}
+	res, err := r.scriptTerm.LastResult(ctx)
+	if err == nil {
+		r.once.Do(func() { close(r.answered) })
+	}
+	return res, err
+}
+
+// After a restart, an approval the terminal may have reversed is checked
+// before the sale may end: the next shopper's start or scan must wait for
+// the check like finish does, or a sale whose money the terminal gave back
+// ends paid.
+func TestUnverifiedApprovalCannotBeLeftBehind(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cmd  Command
+	}{
+		{"start", Command{Op: OpStart}},
+		{"scan", Command{Op: OpScan, Code: milk}},
+		{"finish", Command{Op: OpFinish}},
+		{"receipt", Command{Op: OpReceipt, Choice: "none"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openTestDB(t)
+			t.Cleanup(func() { db.Close() })
+			term := &recordThenHangTerm{scriptTerm: newScriptTerm(), released: make(chan struct{}), answered: make(chan struct{})}
+			edit := func(c *Config) { c.Terminal = term; c.Payment.EnquiryEvery = time.Millisecond }
+			tl := startLaneWith(t, db, time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), edit)
+			tl.scan(milk)
+			tl.do(Command{Op: OpCheckout})
+			tl.do(Command{Op: OpPay, Method: MethodCard})
+			tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
+			tl.stop()
+
+			tl2 := startLaneWith(t, db, tl.clock, edit)
+			_, _ = tl2.Do(context.Background(), tc.cmd) // refused while the approval is checked, or not
+			close(term.released)
+			<-term.answered
+			tl2.waitFor("settled", func(v *View) bool { return v.Receipt == nil || !v.Receipt.Verifying })
+			tl2.stop()
+			var ended int
+			if err := db.R.QueryRow(`SELECT count(*) FROM transactions WHERE end_reason = 'paid'`).Scan(&ended); err != nil {
+				t.Fatal(err)
+			}
+			rows := tl2.paymentRows()
+			if ended != 0 || len(rows) != 1 || rows[0] != "1:card:reversed:119" {
+				t.Fatalf("%s during the check: %d sale(s) ended paid, payments %v; the terminal reversed the only approval", tc.name, ended, rows)
+			}
+		})
+	}
+}
