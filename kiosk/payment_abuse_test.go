@@ -170,3 +170,51 @@ func TestUnverifiedApprovalCannotBeLeftBehind(t *testing.T) {
 		})
 	}
 }
+
+// lostOfflineTerm approves its first payment offline and loses the answer;
+// the next payments follow the script.
+type lostOfflineTerm struct{ *scriptTerm }
+
+func (o lostOfflineTerm) Pay(ctx context.Context, req devices.PaymentRequest, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	o.mu.Lock()
+	first := o.pays == 0
+	if first {
+		o.pays++
+		o.charge(req.Amount, true)
+	}
+	o.mu.Unlock()
+	if first {
+		return devices.PaymentResult{}, errors.New("link lost after the approval")
+	}
+	return o.scriptTerm.Pay(ctx, req, h)
+}
+
+// A payment_unknown alert belongs to its attempt: once the lane has learnt
+// that attempt's outcome (here an offline approval over the cap, reversed)
+// the alert must be closed, and staff approving it must never mark the
+// shopper's next attempt paid while that one still waits for the card.
+func TestUnknownAlertNeverSettlesTheNextAttempt(t *testing.T) {
+	none := int64(0)
+	term := lostOfflineTerm{newScriptTerm("wait_card")}
+	tl := payLane(t, term, func(c *Config) { c.Payment.OfflineMaxPerSale = &none; c.Payment.EnquiryEvery = time.Millisecond })
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	v := tl.waitFor("offline approval refused", func(v *View) bool {
+		return v.State == StateReadyToPay && v.Payment != nil && v.Payment.Error == "payment.offline_limit"
+	})
+	var stale int64
+	for _, a := range v.Alerts {
+		if a.Type == AlertPaymentUnknown {
+			stale = a.ID
+			t.Errorf("payment_unknown alert %d still open after the attempt's outcome was learnt", a.ID)
+		}
+	}
+	tl.do(Command{Op: OpPay, Method: MethodCard}) // attempt 2: waits for a card
+	tl.waitFor("attempt 2 sent", func(v *View) bool { return v.Payment != nil && v.Payment.Status == "in_progress" })
+	if stale == 0 {
+		return
+	}
+	v = tl.resolve(stale, "approved")
+	if v.State == StatePaid {
+		t.Fatalf("staff settling attempt 1's alert marked the sale paid while attempt 2 waits for a card (payments %v)", tl.paymentRows())
+	}
+}
