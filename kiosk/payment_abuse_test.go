@@ -218,3 +218,36 @@ func TestUnknownAlertNeverSettlesTheNextAttempt(t *testing.T) {
 		t.Fatalf("staff settling attempt 1's alert marked the sale paid while attempt 2 waits for a card (payments %v)", tl.paymentRows())
 	}
 }
+
+// reversedAfterTerm charges the payment and loses the answer; before the
+// lane asks, the terminal makes a reversal of an older payment (the lane's
+// own reversal of an offline approval over the cap waits for the terminal
+// while the payment holds it, and takes it first when the payment ends), so
+// its last result is that reversal, not this payment.
+type reversedAfterTerm struct{ *scriptTerm }
+
+func (r reversedAfterTerm) Pay(ctx context.Context, req devices.PaymentRequest, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pays++
+	older := r.last // receipt 100: a payment before ours
+	r.charge(req.Amount, false)
+	r.receipt++
+	r.last = devices.PaymentResult{Approved: true, Reversal: true, ReversedTrace: older.Trace + 7, ReceiptNo: r.receipt, Amount: older.Amount, Trace: r.receipt + 1000}
+	return devices.PaymentResult{}, errors.New("link lost after the approval")
+}
+
+// The terminal's last result after a lost answer is a reversal of another
+// payment: it says nothing about ours, which the terminal charged. Taking it
+// for "not charged" sends the shopper to pay again: charged twice.
+func TestEnquiryFindsAnotherPaymentsReversal(t *testing.T) {
+	term := reversedAfterTerm{newScriptTerm()}
+	tl := payLane(t, term, func(c *Config) { c.Payment.EnquiryEvery = time.Millisecond })
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	v := tl.waitFor("outcome", func(v *View) bool {
+		return v.State != StatePaying || (v.Payment != nil && v.Payment.Status == "unknown" && len(v.Alerts) > 0)
+	})
+	if v.State == StateReadyToPay {
+		t.Fatalf("charged (ledger %d), but the lane says %q and offers to pay again; payments %v", len(term.ledger), v.Payment.Error, tl.paymentRows())
+	}
+}
