@@ -24,6 +24,9 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 			if !st.txn.over() {
 				return nil
 			}
+			if err := notVerifying(st.txn); err != nil {
+				return err
+			}
 			if err := l.endTxn(w, "paid", "shopper"); err != nil { // the next shopper starts
 				return err
 			}
@@ -176,6 +179,9 @@ func (l *Lane) readyFor(w *writer, staff bool) error {
 	}
 	if st.txn != nil && st.txn.over() {
 		// The last sale is paid and its shopper gone: this is the next one.
+		if err := notVerifying(st.txn); err != nil {
+			return err
+		}
 		if err := l.endTxn(w, "paid", "shopper"); err != nil {
 			return err
 		}

@@ -711,6 +711,16 @@ func (l *Lane) receiptChoice(w *writer, choice string) error {
 	return w.emit("receipt_chosen", map[string]any{"choice": choice})
 }
 
+// notVerifying refuses to end a paid sale while the lane is still asking the
+// terminal whether its approval stands (after a restart): the terminal may
+// have reversed it, and the shopper then pays again.
+func notVerifying(t *txnState) error {
+	if t.verifying {
+		return errorf(KindBusy, "payment.verifying", "checking the payment with the terminal: one moment")
+	}
+	return nil
+}
+
 // finish ends the paid sale: the lane is free for the next shopper.
 func (l *Lane) finish(w *writer) error {
 	t := w.st.txn
