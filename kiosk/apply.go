@@ -730,7 +730,8 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 		return l.payFailed(w, payNotCharged, "payment.cash_refused", nil)
 	case AlertPaymentUnknown:
 		t := st.txn
-		if t == nil || a.TxnID != t.id || t.phase != StatePaying || t.pay == nil || (t.pay.state != payUnknown && t.pay.state != paySent) {
+		if t == nil || a.TxnID != t.id || t.phase != StatePaying || t.pay == nil || t.pay.attempt != d.Attempt || (t.pay.state != payUnknown && t.pay.state != paySent) {
+			// Another attempt's alert: the one it was about has its outcome.
 			return nil
 		}
 		// Staff looked at the terminal (its journal or its last slip). If the

@@ -577,6 +577,9 @@ func (l *Lane) payFailed(w *writer, state, errKey string, r *devices.PaymentResu
 	if err := l.payRecord(w, p, state, r); err != nil {
 		return err
 	}
+	if err := l.closePaymentAlert(w, "recovered"); err != nil { // the attempt's outcome is known now
+		return err
+	}
 	p.errKey, p.progress = errKey, ""
 	t.phase = StateReadyToPay
 	if err := l.setPhase(w, StateReadyToPay); err != nil {
