@@ -451,6 +451,21 @@ func (l *Lane) orphan(w *writer, txnID string, in *payInput) (bool, error) {
 	if in.kind == "enquired" && (!after.Valid || int64(in.res.ReceiptNo) == after.Int64) {
 		return false, errStaleAttempt // not ours, or not known to be ours
 	}
+	if in.kind == "enquired" {
+		// Asked after the lane moved on: once a later attempt may have reached
+		// the terminal, its last result is ours only if it is no newer than
+		// that attempt's baseline (unknown baseline: not known to be ours).
+		var next sql.NullInt64
+		err := w.tx.QueryRowContext(w.ctx, `SELECT after_receipt FROM payments WHERE lane_id = ? AND method = 'card' AND state != ?
+			AND (txn_id > ? OR (txn_id = ? AND attempt > ?)) ORDER BY txn_id, attempt LIMIT 1`, l.id, payRequested, txnID, txnID, in.attempt).Scan(&next)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return false, err
+		case !next.Valid || int64(in.res.ReceiptNo) > next.Int64:
+			return false, errStaleAttempt
+		}
+	}
 	return true, nil
 }
 
@@ -476,7 +491,16 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 				return err
 			}
 			return l.payUnknown(w, p)
-		case r.ReceiptNo == *p.after || in.reversal || !r.Approved:
+		case in.reversal && r.ReceiptNo != *p.after:
+			// A reversal since our request: of ours (the terminal's own, of an
+			// approval it never heard acknowledged) or of another payment
+			// (the lane's reversal of an earlier attempt takes the terminal
+			// when ours ends). Not known: staff decide.
+			if err := w.emit("payment_enquiry_inconclusive", map[string]any{"attempt": p.attempt, "receiptNo": r.ReceiptNo, "reversal": true}); err != nil {
+				return err
+			}
+			return l.payUnknown(w, p)
+		case r.ReceiptNo == *p.after || !r.Approved:
 			if err := l.closePaymentAlert(w, "recovered"); err != nil {
 				return err
 			}
