@@ -228,35 +228,54 @@ func TestUnknownAlertNeverSettlesTheNextAttempt(t *testing.T) {
 	}
 }
 
-// reversedAfterTerm charges the payment and loses the answer; before the
-// lane asks, the terminal makes a reversal of an older payment (the lane's
-// own reversal of an offline approval over the cap waits for the terminal
-// while the payment holds it, and takes it first when the payment ends), so
-// its last result is that reversal, not this payment.
+// reversedAfterTerm approves its first payment offline (over the lane's
+// cap: the lane reverses it), then charges the next payment and loses the
+// answer; the lane's reversal of the first, waiting for the terminal while
+// the payment held it, takes it before the lane asks: the terminal's last
+// result is that reversal, not the payment.
 type reversedAfterTerm struct{ *scriptTerm }
 
 func (r reversedAfterTerm) Pay(ctx context.Context, req devices.PaymentRequest, h devices.PaymentHooks) (devices.PaymentResult, error) {
 	r.mu.Lock()
+	n := r.pays
+	r.mu.Unlock()
+	if n == 0 {
+		return r.scriptTerm.Pay(ctx, req, h) // "offline"
+	}
+	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.pays++
-	older := r.last // receipt 100: a payment before ours
+	first := r.ledger[0]
 	r.charge(req.Amount, false)
 	r.receipt++
-	r.last = devices.PaymentResult{Approved: true, Reversal: true, ReversedTrace: older.Trace + 7, ReceiptNo: r.receipt, Amount: older.Amount, Trace: r.receipt + 1000}
+	r.last = devices.PaymentResult{Approved: true, Reversal: true, ReversedTrace: first.Trace, ReceiptNo: r.receipt, Amount: first.Amount, Trace: r.receipt + 1000}
 	return devices.PaymentResult{}, errors.New("link lost after the approval")
 }
 
-// The terminal's last result after a lost answer is a reversal of another
-// payment: it says nothing about ours, which the terminal charged. Taking it
-// for "not charged" sends the shopper to pay again: charged twice.
+// The terminal's last result after a lost answer is the reversal of another
+// payment the lane recorded: it says nothing about ours, which the terminal
+// charged. Taking it for "not charged" sends the shopper to pay again:
+// charged twice.
 func TestEnquiryFindsAnotherPaymentsReversal(t *testing.T) {
-	term := reversedAfterTerm{newScriptTerm()}
-	tl := payLane(t, term, func(c *Config) { c.Payment.EnquiryEvery = time.Millisecond })
+	none := int64(0)
+	term := reversedAfterTerm{newScriptTerm("offline")}
+	tl := payLane(t, term, func(c *Config) { c.Payment.OfflineMaxPerSale = &none; c.Payment.EnquiryEvery = time.Millisecond })
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	tl.waitFor("offline approval refused", func(v *View) bool {
+		return v.State == StateReadyToPay && v.Payment != nil && v.Payment.Error == "payment.offline_limit"
+	})
 	tl.do(Command{Op: OpPay, Method: MethodCard})
 	var v *View
 	for i := 0; ; i++ { // the enquiry's verdict: failed, inconclusive, or paid
 		types := tl.journalTypes()
-		if slices.Contains(types, "payment_failed") || slices.Contains(types, "payment_enquiry_inconclusive") || slices.Contains(types, "txn_paid_in_full") {
+		failed := 0
+		for _, typ := range types {
+			if typ == "payment_failed" {
+				failed++
+			}
+		}
+		if v = tl.View(); v.Payment != nil && v.Payment.Status == "unknown" && len(v.Alerts) > 0 && slices.Contains(types, "payment_enquiry_inconclusive") ||
+			failed == 2 || slices.Contains(types, "txn_paid_in_full") {
 			v = tl.View()
 			break
 		}
