@@ -493,13 +493,24 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 			return l.payUnknown(w, p)
 		case in.reversal && r.ReceiptNo != *p.after:
 			// A reversal since our request: of ours (the terminal's own, of an
-			// approval it never heard acknowledged) or of another payment
-			// (the lane's reversal of an earlier attempt takes the terminal
-			// when ours ends). Not known: staff decide.
-			if err := w.emit("payment_enquiry_inconclusive", map[string]any{"attempt": p.attempt, "receiptNo": r.ReceiptNo, "reversal": true}); err != nil {
+			// approval it never heard acknowledged: not charged), or of a
+			// payment the lane recorded (its reversal of an earlier attempt
+			// takes the terminal when ours ends): then it tells nothing of
+			// ours, and staff decide.
+			other, err := l.recordedTrace(w, r.ReversedTrace, p.attempt)
+			if err != nil {
 				return err
 			}
-			return l.payUnknown(w, p)
+			if other {
+				if err := w.emit("payment_enquiry_inconclusive", map[string]any{"attempt": p.attempt, "receiptNo": r.ReceiptNo, "reversedTrace": r.ReversedTrace}); err != nil {
+					return err
+				}
+				return l.payUnknown(w, p)
+			}
+			if err := l.closePaymentAlert(w, "recovered"); err != nil {
+				return err
+			}
+			return l.payFailed(w, payNotCharged, "payment.not_charged", r)
 		case r.ReceiptNo == *p.after || !r.Approved:
 			if err := l.closePaymentAlert(w, "recovered"); err != nil {
 				return err
@@ -552,6 +563,21 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 	}
 	return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount, cardName: r.CardName, maskedPAN: maskPAN(r.MaskedPAN),
 		offline: r.Offline, receiptNo: r.ReceiptNo, trace: r.Trace, termID: r.TerminalID, text: maskText(r.Receipt)})
+}
+
+// recordedTrace reports whether trace is that of a payment the lane recorded,
+// other than the open transaction's attempt.
+func (l *Lane) recordedTrace(w *writer, trace, attempt int) (bool, error) {
+	if trace == 0 {
+		return false, nil
+	}
+	if err := w.begin(); err != nil {
+		return false, err
+	}
+	var n int
+	err := w.tx.QueryRowContext(w.ctx, `SELECT count(*) FROM payments WHERE lane_id = ? AND trace = ? AND NOT (txn_id = ? AND attempt = ?)`,
+		l.id, trace, w.st.txn.id, attempt).Scan(&n)
+	return n > 0, err
 }
 
 // failureKey is the message key of a result code that is not an approval
