@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -287,4 +288,57 @@ func TestEnquiryFindsAnotherPaymentsReversal(t *testing.T) {
 	if v.State == StateReadyToPay {
 		t.Fatalf("charged (ledger %d), but the lane says %q and offers to pay again; payments %v", len(term.ledger), v.Payment.Error, tl.paymentRows())
 	}
+}
+
+// stuckReverseTerm never finishes a reversal: the lane stops (crashes)
+// while it waits.
+type stuckReverseTerm struct {
+	*scriptTerm
+	release chan struct{}
+}
+
+func (s stuckReverseTerm) Reverse(ctx context.Context, receiptNo int, amount int64, h devices.PaymentHooks) (devices.PaymentResult, error) {
+	<-s.release
+	return devices.PaymentResult{}, errors.New("the lane was gone")
+}
+
+// An approval the lane recorded and must reverse (offline over the cap)
+// is still reversed, or staff told, when the lane stopped before the
+// reversal was done: otherwise the shopper pays another way and the card
+// stays charged, and nobody knows.
+func TestReversalOutlivesARestart(t *testing.T) {
+	db := openTestDB(t)
+	t.Cleanup(func() { db.Close() })
+	none := int64(0)
+	term := stuckReverseTerm{newScriptTerm("offline"), make(chan struct{})}
+	t.Cleanup(func() { close(term.release) })
+	tl := startLaneWith(t, db, time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), func(c *Config) {
+		c.Terminal = term
+		c.Payment.OfflineMaxPerSale = &none
+	})
+	tl.scan(milk)
+	tl.do(Command{Op: OpCheckout})
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	tl.waitFor("offline approval refused", func(v *View) bool {
+		return v.State == StateReadyToPay && v.Payment != nil && v.Payment.Error == "payment.offline_limit"
+	})
+	tl.stop()
+
+	term2 := newScriptTerm()
+	term2.receipt, term2.last = 101, term.last // the same terminal, as the first lane left it
+	tl2 := startLaneWith(t, db, tl.clock, func(c *Config) { c.Terminal = term2; c.Payment.OfflineMaxPerSale = &none })
+	for i := 0; i < 500; i++ {
+		if _, _, rev := term2.counts(); rev > 0 {
+			return
+		}
+		for _, a := range tl2.View().Alerts {
+			var d AlertDetail
+			json.Unmarshal(a.Detail, &d)
+			if a.Type == AlertPaymentFailed && d.Reason == "payment.reversal_failed" {
+				return
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("after the restart the offline approval (receipt 101) is neither reversed nor reported: payments %v, alerts %+v", tl2.paymentRows(), tl2.View().Alerts)
 }
