@@ -24,6 +24,9 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 			if !st.txn.over() {
 				return nil
 			}
+			if err := notVerifying(st.txn); err != nil {
+				return err
+			}
 			if err := l.endTxn(w, "paid", "shopper"); err != nil { // the next shopper starts
 				return err
 			}
@@ -178,6 +181,9 @@ func (l *Lane) readyFor(w *writer, staff bool) error {
 	}
 	if st.txn != nil && st.txn.over() {
 		// The last sale is paid and its shopper gone: this is the next one.
+		if err := notVerifying(st.txn); err != nil {
+			return err
+		}
 		if err := l.endTxn(w, "paid", "shopper"); err != nil {
 			return err
 		}
@@ -726,7 +732,8 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 		return l.payFailed(w, payNotCharged, "payment.cash_refused", nil)
 	case AlertPaymentUnknown:
 		t := st.txn
-		if t == nil || a.TxnID != t.id || t.phase != StatePaying || t.pay == nil || (t.pay.state != payUnknown && t.pay.state != paySent) {
+		if t == nil || a.TxnID != t.id || t.phase != StatePaying || t.pay == nil || t.pay.attempt != d.Attempt || (t.pay.state != payUnknown && t.pay.state != paySent) {
+			// Another attempt's alert: the one it was about has its outcome.
 			return nil
 		}
 		// Staff looked at the terminal (its journal or its last slip). If the

@@ -452,6 +452,21 @@ func (l *Lane) orphan(w *writer, txnID string, in *payInput) (bool, error) {
 	if in.kind == "enquired" && (!after.Valid || int64(in.res.ReceiptNo) == after.Int64) {
 		return false, errStaleAttempt // not ours, or not known to be ours
 	}
+	if in.kind == "enquired" {
+		// Asked after the lane moved on: once a later attempt may have reached
+		// the terminal, its last result is ours only if it is no newer than
+		// that attempt's baseline (unknown baseline: not known to be ours).
+		var next sql.NullInt64
+		err := w.tx.QueryRowContext(w.ctx, `SELECT after_receipt FROM payments WHERE lane_id = ? AND method = 'card' AND state != ?
+			AND (txn_id > ? OR (txn_id = ? AND attempt > ?)) ORDER BY txn_id, attempt LIMIT 1`, l.id, payRequested, txnID, txnID, in.attempt).Scan(&next)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return false, err
+		case !next.Valid || int64(in.res.ReceiptNo) > next.Int64:
+			return false, errStaleAttempt
+		}
+	}
 	return true, nil
 }
 
@@ -477,7 +492,27 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 				return err
 			}
 			return l.payUnknown(w, p)
-		case r.ReceiptNo == *p.after || in.reversal || !r.Approved:
+		case in.reversal && r.ReceiptNo != *p.after:
+			// A reversal since our request: of ours (the terminal's own, of an
+			// approval it never heard acknowledged: not charged), or of a
+			// payment the lane recorded (its reversal of an earlier attempt
+			// takes the terminal when ours ends): then it tells nothing of
+			// ours, and staff decide.
+			other, err := l.recordedTrace(w, r.ReversedTrace, p.attempt)
+			if err != nil {
+				return err
+			}
+			if other {
+				if err := w.emit("payment_enquiry_inconclusive", map[string]any{"attempt": p.attempt, "receiptNo": r.ReceiptNo, "reversedTrace": r.ReversedTrace}); err != nil {
+					return err
+				}
+				return l.payUnknown(w, p)
+			}
+			if err := l.closePaymentAlert(w, "recovered"); err != nil {
+				return err
+			}
+			return l.payFailed(w, payNotCharged, "payment.not_charged", r)
+		case r.ReceiptNo == *p.after || !r.Approved:
 			if err := l.closePaymentAlert(w, "recovered"); err != nil {
 				return err
 			}
@@ -529,6 +564,21 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 	}
 	return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount, cardName: r.CardName, maskedPAN: maskPAN(r.MaskedPAN),
 		offline: r.Offline, receiptNo: r.ReceiptNo, trace: r.Trace, termID: r.TerminalID, text: maskText(r.Receipt)})
+}
+
+// recordedTrace reports whether trace is that of a payment the lane recorded,
+// other than the open transaction's attempt.
+func (l *Lane) recordedTrace(w *writer, trace, attempt int) (bool, error) {
+	if trace == 0 {
+		return false, nil
+	}
+	if err := w.begin(); err != nil {
+		return false, err
+	}
+	var n int
+	err := w.tx.QueryRowContext(w.ctx, `SELECT count(*) FROM payments WHERE lane_id = ? AND trace = ? AND NOT (txn_id = ? AND attempt = ?)`,
+		l.id, trace, w.st.txn.id, attempt).Scan(&n)
+	return n > 0, err
 }
 
 // failureKey is the message key of a result code that is not an approval
@@ -584,6 +634,9 @@ func (l *Lane) payFailed(w *writer, state, errKey string, r *devices.PaymentResu
 	t := w.st.txn
 	p := t.pay
 	if err := l.payRecord(w, p, state, r); err != nil {
+		return err
+	}
+	if err := l.closePaymentAlert(w, "recovered"); err != nil { // the attempt's outcome is known now
 		return err
 	}
 	p.errKey, p.progress = errKey, ""
@@ -718,6 +771,16 @@ func (l *Lane) receiptChoice(w *writer, choice string) error {
 		}
 	}
 	return w.emit("receipt_chosen", map[string]any{"choice": choice})
+}
+
+// notVerifying refuses to end a paid sale while the lane is still asking the
+// terminal whether its approval stands (after a restart): the terminal may
+// have reversed it, and the shopper then pays again.
+func notVerifying(t *txnState) error {
+	if t.verifying {
+		return errorf(KindBusy, "payment.verifying", "checking the payment with the terminal: one moment")
+	}
+	return nil
 }
 
 // finish ends the paid sale: the lane is free for the next shopper.

@@ -3,6 +3,8 @@ package zvt
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kiosk-sco/kiosk/internal/panscan"
 )
 
 // Redact describes an APDU for a log without card data: the fields of a
@@ -34,7 +36,7 @@ func redactFields(fs Fields) string {
 		case sensitive[f.BMP]:
 			parts = append(parts, fmt.Sprintf("%02X=<withheld>", f.BMP))
 		case f.BMP == BMPCardName || f.BMP == BMPText:
-			parts = append(parts, fmt.Sprintf("%02X=%q", f.BMP, DecodeText(f.Data)))
+			parts = append(parts, fmt.Sprintf("%02X=%q", f.BMP, panscan.Mask(DecodeText(f.Data)))) // some terminals put the whole card number in a text
 		case f.BMP == BMPTLV:
 			parts = append(parts, fmt.Sprintf("06=(%d bytes)", len(f.Data)))
 		default:
