@@ -268,6 +268,10 @@ func (l *Lane) payment(w *writer, in *payInput, txnID string) error {
 			}
 			// An approval for an attempt the lane closed as not charged: money
 			// was taken for no sale. Record it; the worker reverses it.
+			if _, err := w.execSQL(`UPDATE payments SET reverse_receipt = ?, reverse_minor = ? WHERE txn_id = ? AND attempt = ?`,
+				in.res.ReceiptNo, in.res.Amount, txnID, in.attempt); err != nil {
+				return err
+			}
 			return w.emit(evOrphan, orphanBody(in))
 		}
 		return errStaleAttempt
@@ -409,8 +413,8 @@ func (l *Lane) reversed(w *writer, in *payInput, txnID string) error {
 		body["reversalReceiptNo"] = in.res.ReceiptNo
 	}
 	if in.code == "ok" {
-		if _, err := w.execSQL(`UPDATE payments SET state = ?, updated_at = ? WHERE txn_id = ? AND attempt = ? AND state IN (?, ?)`,
-			payReversed, store.Stamp(w.now), txnID, in.attempt, payApproved, payNotCharged); err != nil {
+		if _, err := w.execSQL(`UPDATE payments SET state = ?, updated_at = ?, reversed_at = ? WHERE txn_id = ? AND attempt = ? AND state IN (?, ?, ?)`,
+			payReversed, store.Stamp(w.now), store.Stamp(w.now), txnID, in.attempt, payApproved, payNotCharged, payDeclined); err != nil {
 			return err
 		}
 		return w.emit("payment_reversed", body)
@@ -511,12 +515,12 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 			if err := l.closePaymentAlert(w, "recovered"); err != nil {
 				return err
 			}
-			return l.payFailed(w, payNotCharged, "payment.not_charged", r)
+			return l.enquiredNotCharged(w, p, r)
 		case r.ReceiptNo == *p.after || !r.Approved:
 			if err := l.closePaymentAlert(w, "recovered"); err != nil {
 				return err
 			}
-			return l.payFailed(w, payNotCharged, "payment.not_charged", r)
+			return l.enquiredNotCharged(w, p, r)
 		}
 	}
 	if !r.Approved {
@@ -538,8 +542,9 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 			if err := l.payRecord(w, p, payApproved, r); err != nil {
 				return err
 			}
-			txn, attempt := w.st.txn.id, p.attempt
-			w.after = append(w.after, func() { l.startReversal(txn, attempt, r.ReceiptNo, r.Amount) })
+			if err := l.dueReversal(w, w.st.txn.id, p.attempt, r); err != nil {
+				return err
+			}
 			return l.payFailed(w, payApproved, "payment.offline_limit", nil)
 		}
 	}
@@ -549,8 +554,9 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 		if err := l.payRecord(w, p, payApproved, r); err != nil {
 			return err
 		}
-		txn, attempt := w.st.txn.id, p.attempt
-		w.after = append(w.after, func() { l.startReversal(txn, attempt, r.ReceiptNo, r.Amount) })
+		if err := l.dueReversal(w, w.st.txn.id, p.attempt, r); err != nil {
+			return err
+		}
 		if err := w.emit("payment_amount_mismatch", map[string]any{"attempt": p.attempt, "asked": money(p.amount), "charged": money(r.Amount)}); err != nil {
 			return err
 		}
@@ -564,6 +570,29 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 	}
 	return l.paid(w, tender{attempt: p.attempt, method: "card", amount: p.amount, cardName: r.CardName, maskedPAN: maskPAN(r.MaskedPAN),
 		offline: r.Offline, receiptNo: r.ReceiptNo, trace: r.Trace, termID: r.TerminalID, text: maskText(r.Receipt)})
+}
+
+// enquiredNotCharged closes an attempt the terminal's answer shows was not
+// charged. What it answered (its last result, another payment's) is
+// journaled, never written onto this attempt's row.
+func (l *Lane) enquiredNotCharged(w *writer, p *payState, r *devices.PaymentResult) error {
+	if err := w.emit("payment_enquired", map[string]any{"attempt": p.attempt, "lastReceiptNo": r.ReceiptNo, "lastApproved": r.Approved, "lastReversal": r.Reversal}); err != nil {
+		return err
+	}
+	return l.payFailed(w, payNotCharged, "payment.not_charged", nil)
+}
+
+// dueReversal records that an approval must be reversed, then has the
+// worker reverse it once committed; a lane that stops first reverses it at
+// its next start.
+func (l *Lane) dueReversal(w *writer, txn string, attempt int, r *devices.PaymentResult) error {
+	if _, err := w.execSQL(`UPDATE payments SET reverse_receipt = ?, reverse_minor = ? WHERE txn_id = ? AND attempt = ?`,
+		r.ReceiptNo, r.Amount, txn, attempt); err != nil {
+		return err
+	}
+	receiptNo, amount := r.ReceiptNo, r.Amount
+	w.after = append(w.after, func() { l.startReversal(txn, attempt, receiptNo, amount) })
+	return nil
 }
 
 // recordedTrace reports whether trace is that of a payment the lane recorded,
@@ -670,8 +699,12 @@ func (l *Lane) payRecord(w *writer, p *payState, state string, r *devices.Paymen
 		return l.updatePayment(w, p, "")
 	}
 	text, _ := json.Marshal(maskText(r.Receipt))
+	var approved any // what the terminal charged: nothing for a refusal
+	if r.Approved {
+		approved = r.Amount
+	}
 	if err := l.updatePayment(w, p, `result = ?, approved_minor = ?, receipt_no = ?, trace = ?, masked_pan = ?, card_name = ?, offline = ?, terminal_id = ?, terminal_text = ?`,
-		r.Result, r.Amount, r.ReceiptNo, r.Trace, maskPAN(r.MaskedPAN), r.CardName, r.Offline, r.TerminalID, string(text)); err != nil {
+		r.Result, approved, r.ReceiptNo, r.Trace, maskPAN(r.MaskedPAN), r.CardName, r.Offline, r.TerminalID, string(text)); err != nil {
 		return err
 	}
 	return w.emit("payment_result", map[string]any{"attempt": p.attempt, "approved": r.Approved, "result": r.Result,

@@ -188,6 +188,7 @@ func (l *Lane) startPrint(txn string) {
 // recorded before the lane stopped is asked for, never sent again; one that
 // was never sent is closed as interrupted.
 func (l *Lane) resumePayment(ctx context.Context) {
+	l.resumeReversals(ctx)
 	t := l.st.txn
 	if t != nil && t.over() && l.cfg.Terminal != nil {
 		for _, tn := range t.tenders {
@@ -250,4 +251,35 @@ func (l *Lane) startVerify(j cardJob) {
 			}
 		}
 	}()
+}
+
+// resumeReversals reverses the approvals that were due to be reversed when
+// the lane stopped (or whose reversal failed): money taken for no sale is
+// never forgotten.
+func (l *Lane) resumeReversals(ctx context.Context) {
+	if l.cfg.Terminal == nil {
+		return
+	}
+	rows, err := l.db.W.QueryContext(ctx, `SELECT txn_id, attempt, reverse_receipt, coalesce(reverse_minor, 0) FROM payments
+		WHERE lane_id = ? AND reverse_receipt IS NOT NULL AND reversed_at IS NULL`, l.id)
+	if err != nil {
+		l.cfg.Log.Error("payment: reading the reversals due", "lane", l.id, "err", err)
+		return
+	}
+	type due struct {
+		txn          string
+		attempt, rno int
+		amount       int64
+	}
+	var all []due
+	for rows.Next() {
+		var d due
+		if rows.Scan(&d.txn, &d.attempt, &d.rno, &d.amount) == nil {
+			all = append(all, d)
+		}
+	}
+	rows.Close()
+	for _, d := range all {
+		l.startReversal(d.txn, d.attempt, d.rno, d.amount)
+	}
 }

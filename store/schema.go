@@ -164,11 +164,18 @@ CREATE TABLE payments (
 	terminal_text TEXT,              -- the terminal's own receipt lines, JSON array
 	by            TEXT,              -- staff member who took cash, or resolved the outcome
 	confirmed     INTEGER NOT NULL DEFAULT 0, -- approved, and the terminal finished the payment (its answer acknowledged)
+	-- An approval no sale stands on (another amount, over the offline caps, for
+	-- an attempt already closed) is to be reversed: its receipt number and
+	-- amount, kept until the terminal confirms the reversal (retried at start).
+	reverse_receipt INTEGER,
+	reverse_minor   INTEGER,
+	reversed_at     TEXT,
 	created_at    TEXT NOT NULL,
 	updated_at    TEXT NOT NULL,
 	PRIMARY KEY (txn_id, attempt)
 ) WITHOUT ROWID;
 CREATE INDEX payments_open ON payments (lane_id) WHERE state IN ('requested', 'sent', 'unknown', 'waiting_staff');
+CREATE INDEX payments_to_reverse ON payments (lane_id) WHERE reverse_receipt IS NOT NULL AND reversed_at IS NULL;
 `,
 }
 
