@@ -156,25 +156,22 @@ func payLane(t *testing.T, term devices.PaymentTerminal, edit func(*Config)) *te
 	return tl
 }
 
+// paymentRows are the payments as attempt:method:state:amount.
 func (tl *testLane) paymentRows() []string {
 	tl.t.Helper()
-	rows, err := tl.db.R.Query(`SELECT attempt || ':' || method || ':' || state || ':' || amount_minor FROM payments ORDER BY txn_id, attempt`)
-	if err != nil {
-		tl.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	return out
+	return tl.column(`SELECT attempt || ':' || method || ':' || state || ':' || amount_minor FROM payments ORDER BY txn_id, attempt`)
 }
 
+// journalTypes are the journal's event types in order.
 func (tl *testLane) journalTypes() []string {
 	tl.t.Helper()
-	rows, err := tl.db.R.Query(`SELECT type FROM journal ORDER BY seq`)
+	return tl.column(`SELECT type FROM journal ORDER BY seq`)
+}
+
+// column reads a query's one column as strings.
+func (tl *testLane) column(q string) []string {
+	tl.t.Helper()
+	rows, err := tl.db.R.Query(q)
 	if err != nil {
 		tl.t.Fatal(err)
 	}
