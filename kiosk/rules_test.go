@@ -146,6 +146,23 @@ func TestTypedLabelAsksStaff(t *testing.T) {
 }
 
 // produceEvent feeds the lane a produce-scale report and waits until it took it.
+// waitDevice waits until the lane has taken a status of role.
+func (tl *testLane) waitDevice(role devices.Role) {
+	tl.t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		for _, d := range tl.Devices() {
+			if d.Role == role {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tl.t.Fatalf("the lane did not take the %s status", role)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 func (tl *testLane) produceEvent(grams int, moving bool) {
 	tl.t.Helper()
 	tl.Device(devices.Event{Role: devices.RoleProduceScale, Kind: devices.KindWeight, Weight: &devices.Weight{Grams: grams, Moving: moving}})
@@ -168,6 +185,7 @@ func (tl *testLane) produceEvent(grams int, moving bool) {
 func TestProduceScaleSellsEachLoadOnce(t *testing.T) {
 	tl := newLaneWith(t, func(c *Config) { c.ProduceScale = true })
 	tl.Device(status(devices.RoleProduceScale, true, nil, nil))
+	tl.waitDevice(devices.RoleProduceScale) // device events are taken beside commands: wait for it
 	apples := "4131"
 	tl.refused(Command{Op: OpWeighed, PLU: bananas, WeightG: 1}, KindState, "weight.typed")
 	tl.refused(Command{Op: OpWeighed, PLU: bananas}, KindState, "scale.no_weight")
