@@ -48,6 +48,10 @@ const (
 	AlertPaymentFailed     = "payment_failed"
 	AlertPaymentUnknown    = "payment_unknown"
 	AlertReceiptNotPrinted = "receipt_not_printed"
+	// AlertRefundDue: the terminal took money no sale stands on and the lane
+	// could not reverse it (or cannot tell whose it is): staff check the
+	// terminal's journal and refund. It outlives the sale.
+	AlertRefundDue = "refund_due"
 )
 
 // AlertTypes is the policy of every alert type.
@@ -69,6 +73,7 @@ var AlertTypes = map[string]AlertType{
 	AlertPaymentFailed:     {Role: "attendant", EscalateAfter: 90 * time.Second},
 	AlertPaymentUnknown:    {Role: "supervisor", EscalateAfter: 60 * time.Second},
 	AlertReceiptNotPrinted: {Role: "attendant", EscalateAfter: 5 * time.Minute},
+	AlertRefundDue:         {Role: "supervisor", EscalateAfter: 10 * time.Minute},
 }
 
 // Alert is an open or resolved exception of a lane.

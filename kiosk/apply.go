@@ -611,7 +611,7 @@ func (l *Lane) endTxn(w *writer, reason, by string) error {
 	}
 	kept := st.alerts[:0]
 	for _, a := range st.alerts {
-		if a.TxnID == t.id && a.Type != AlertReceiptNotPrinted { // a reprint outlives the sale
+		if a.TxnID == t.id && a.Type != AlertReceiptNotPrinted && a.Type != AlertRefundDue { // a reprint or a refund outlives the sale
 			if err := l.closeAlert(w, a, "system", "txn_"+reason); err != nil {
 				return err
 			}

@@ -100,6 +100,11 @@ func (l *Lane) loadPayments(ctx context.Context, db *sql.DB, t *txnState) error 
 				continue
 			}
 			p.errKey = "payment.amount_mismatch"
+		case payReversing:
+			p.errKey = "payment.amount_mismatch"
+			if tn.offline {
+				p.errKey = "payment.offline_limit"
+			}
 		case payDeclined:
 			p.errKey = "payment.declined"
 		case payNotCharged, payReversed:

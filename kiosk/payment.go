@@ -30,6 +30,7 @@ const (
 	payUnknown      = "unknown"       // the answer was lost; the terminal is being asked
 	payWaitingStaff = "waiting_staff" // pay at the attendant
 	payApproved     = "approved"
+	payReversing    = "reversing" // approved, but no sale stands on it: to be reversed
 	payDeclined     = "declined"
 	payNotCharged   = "not_charged"
 	payReversed     = "reversed"
@@ -259,6 +260,8 @@ func (l *Lane) payment(w *writer, in *payInput, txnID string) error {
 		return l.terminalText(w, in)
 	case "verified":
 		return l.verified(w, in)
+	case "verify":
+		return l.verifyNeeded(w, in)
 	}
 	if t == nil || t.pay == nil || t.pay.attempt != in.attempt || t.phase != StatePaying {
 		if (in.kind == "result" || in.kind == "enquired") && in.res != nil && in.res.Approved && !in.reversal {
@@ -312,7 +315,8 @@ func (l *Lane) payment(w *writer, in *payInput, txnID string) error {
 }
 
 // payUnknown marks the attempt's outcome unknown and calls staff, who may
-// settle it from the terminal's journal while the lane keeps asking.
+// settle it from the terminal's journal (the lane keeps asking while the
+// terminal does not answer; an answer it cannot attribute leaves it to them).
 func (l *Lane) payUnknown(w *writer, p *payState) error {
 	if p.state == paySent {
 		p.state = payUnknown
@@ -357,6 +361,23 @@ func (l *Lane) terminalText(w *writer, in *payInput) error {
 		}
 	}
 	return nil
+}
+
+// verifyNeeded holds the paid sale while the worker asks the terminal
+// whether a recorded approval stands: its acknowledgement may not have
+// reached the terminal, which then reverses it.
+func (l *Lane) verifyNeeded(w *writer, in *payInput) error {
+	t := w.st.txn
+	if t == nil || !t.over() {
+		return errStaleAttempt
+	}
+	for _, tn := range t.tenders {
+		if tn.attempt == in.attempt && !tn.confirmed {
+			t.verifying = true
+			return w.emit("payment_verifying", map[string]any{"attempt": in.attempt})
+		}
+	}
+	return errStaleAttempt
 }
 
 // verified settles an approval recorded before a crash that the terminal
@@ -413,8 +434,8 @@ func (l *Lane) reversed(w *writer, in *payInput, txnID string) error {
 		body["reversalReceiptNo"] = in.res.ReceiptNo
 	}
 	if in.code == "ok" {
-		if _, err := w.execSQL(`UPDATE payments SET state = ?, updated_at = ?, reversed_at = ? WHERE txn_id = ? AND attempt = ? AND state IN (?, ?, ?)`,
-			payReversed, store.Stamp(w.now), store.Stamp(w.now), txnID, in.attempt, payApproved, payNotCharged, payDeclined); err != nil {
+		if _, err := w.execSQL(`UPDATE payments SET state = ?, updated_at = ?, reversed_at = ? WHERE txn_id = ? AND attempt = ? AND state IN (?, ?, ?, ?)`,
+			payReversed, store.Stamp(w.now), store.Stamp(w.now), txnID, in.attempt, payApproved, payReversing, payNotCharged, payDeclined); err != nil {
 			return err
 		}
 		return w.emit("payment_reversed", body)
@@ -422,7 +443,14 @@ func (l *Lane) reversed(w *writer, in *payInput, txnID string) error {
 	if err := w.emit("payment_reversal_failed", body); err != nil {
 		return err
 	}
-	return l.raiseFor(w, txnID, AlertPaymentFailed, AlertDetail{Attempt: in.attempt, Reason: "payment.reversal_failed"})
+	return l.raiseFor(w, txnID, AlertRefundDue, AlertDetail{Attempt: in.attempt, Amount: money(amountOf(in)), Reason: "payment.reversal_failed"})
+}
+
+func amountOf(in *payInput) int64 {
+	if in.res != nil {
+		return in.res.Amount
+	}
+	return 0
 }
 
 // evOrphan journals an approval for an attempt the lane had closed; the
@@ -430,6 +458,17 @@ func (l *Lane) reversed(w *writer, in *payInput, txnID string) error {
 const evOrphan = "payment_orphan_approval"
 
 var errOrphan = errorf(KindState, "payment.orphan", "approval for a closed attempt: reverse it")
+
+// unattributed records a late approval that may belong to a closed attempt
+// but cannot be told from another payment: nothing is reversed on a guess,
+// and staff are told to check the terminal's journal for a refund due.
+func (l *Lane) unattributed(w *writer, txnID string, in *payInput) error {
+	if err := w.emit("payment_answer_unattributed", map[string]any{"txn": txnID, "attempt": in.attempt,
+		"receiptNo": in.res.ReceiptNo, "amount": money(in.res.Amount)}); err != nil {
+		return err
+	}
+	return l.raiseFor(w, txnID, AlertRefundDue, AlertDetail{Attempt: in.attempt, Amount: money(in.res.Amount), Reason: "payment.check_terminal"})
+}
 
 // orphan reports whether an approval the terminal reports for a closed
 // attempt is one no sale stands on: the attempt was closed as not charged
@@ -453,8 +492,11 @@ func (l *Lane) orphan(w *writer, txnID string, in *payInput) (bool, error) {
 	if state != payNotCharged && state != payDeclined {
 		return false, errStaleAttempt
 	}
-	if in.kind == "enquired" && (!after.Valid || int64(in.res.ReceiptNo) == after.Int64) {
-		return false, errStaleAttempt // not ours, or not known to be ours
+	if in.kind == "enquired" && after.Valid && int64(in.res.ReceiptNo) == after.Int64 {
+		return false, errStaleAttempt // the terminal's result from before our request: not ours
+	}
+	if in.kind == "enquired" && !after.Valid {
+		return false, l.unattributed(w, txnID, in) // may be ours: staff check the terminal
 	}
 	if in.kind == "enquired" {
 		// Asked after the lane moved on: once a later attempt may have reached
@@ -467,8 +509,10 @@ func (l *Lane) orphan(w *writer, txnID string, in *payInput) (bool, error) {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return false, err
-		case !next.Valid || int64(in.res.ReceiptNo) > next.Int64:
-			return false, errStaleAttempt
+		case !next.Valid:
+			return false, l.unattributed(w, txnID, in)
+		case int64(in.res.ReceiptNo) > next.Int64:
+			return false, errStaleAttempt // a later attempt's: not ours
 		}
 	}
 	return true, nil
@@ -532,7 +576,11 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 		return l.payFailed(w, state, key, r)
 	}
 	if r.Offline {
-		ok, err := l.offlineAllowed(w, r.Amount)
+		charged := r.Amount
+		if charged == 0 { // a terminal that did not say: the amount asked
+			charged = p.amount
+		}
+		ok, err := l.offlineAllowed(w, charged)
 		if err != nil {
 			return err
 		}
@@ -545,7 +593,7 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 			if err := l.dueReversal(w, w.st.txn.id, p.attempt, r); err != nil {
 				return err
 			}
-			return l.payFailed(w, payApproved, "payment.offline_limit", nil)
+			return l.payFailed(w, payReversing, "payment.offline_limit", nil)
 		}
 	}
 	if r.Amount != 0 && r.Amount != p.amount {
@@ -560,7 +608,7 @@ func (l *Lane) payResult(w *writer, p *payState, in *payInput) error {
 		if err := w.emit("payment_amount_mismatch", map[string]any{"attempt": p.attempt, "asked": money(p.amount), "charged": money(r.Amount)}); err != nil {
 			return err
 		}
-		return l.payFailed(w, payApproved, "payment.amount_mismatch", nil)
+		return l.payFailed(w, payReversing, "payment.amount_mismatch", nil)
 	}
 	if err := l.payRecord(w, p, payApproved, r); err != nil {
 		return err

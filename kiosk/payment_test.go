@@ -27,6 +27,8 @@ type scriptTerm struct {
 	lastErr error // LastResult fails with this while set
 	abort   chan struct{}
 	reverse []int // receipt numbers reversed
+	// reverseErr, when set, makes Reverse fail.
+	reverseErr error
 }
 
 func newScriptTerm(next ...string) *scriptTerm {
@@ -98,6 +100,16 @@ func (s *scriptTerm) Pay(ctx context.Context, req devices.PaymentRequest, h devi
 	if err := h.Record(r); err != nil {
 		return devices.PaymentResult{}, err
 	}
+	switch b {
+	case "ack_lost": // recorded, but the acknowledgement never reached the terminal, which keeps the approval
+		return devices.PaymentResult{}, errors.New("acknowledging the status information: link lost")
+	case "ack_lost_reversed": // … and which reverses it by itself
+		s.mu.Lock()
+		s.receipt++
+		s.last = devices.PaymentResult{Approved: true, Reversal: true, ReversedTrace: r.Trace, ReceiptNo: s.receipt, Amount: r.Amount}
+		s.mu.Unlock()
+		return devices.PaymentResult{}, errors.New("acknowledging the status information: link lost")
+	}
 	return r, nil
 }
 
@@ -113,6 +125,9 @@ func (s *scriptTerm) LastResult(context.Context) (devices.PaymentResult, error) 
 func (s *scriptTerm) Reverse(_ context.Context, receiptNo int, amount int64, _ devices.PaymentHooks) (devices.PaymentResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.reverseErr != nil {
+		return devices.PaymentResult{}, s.reverseErr
+	}
 	s.reverse = append(s.reverse, receiptNo)
 	s.receipt++
 	return devices.PaymentResult{Approved: true, ReceiptNo: s.receipt, Amount: amount}, nil
@@ -823,4 +838,69 @@ func TestAFullCardNumberIsNeverKept(t *testing.T) {
 	if !strings.Contains(dump.String(), "476173******0010") {
 		t.Fatal("the masked card number is missing: the check looked at nothing")
 	}
+}
+
+// The acknowledgement of a recorded approval is lost: the paid sale waits
+// while the terminal is asked whether the approval stands. A terminal that
+// reversed it sends the shopper back to pay; one that kept it lets them go.
+func TestLostAcknowledgementIsVerified(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		paid   bool
+	}{{"ack_lost", true}, {"ack_lost_reversed", false}} {
+		t.Run(tc.script, func(t *testing.T) {
+			term := newScriptTerm(tc.script)
+			tl := payLane(t, term, nil)
+			tl.do(Command{Op: OpPay, Method: MethodCard})
+			tl.waitJournal("payment_verifying")
+			v := tl.waitFor("verified", func(v *View) bool {
+				return (v.State == StatePaid && v.Receipt != nil && !v.Receipt.Verifying) || v.State == StateReadyToPay
+			})
+			if paid := v.State == StatePaid; paid != tc.paid {
+				t.Fatalf("state %s, want paid %v", v.State, tc.paid)
+			}
+			if !tc.paid && v.Payment.Error != "payment.not_charged" {
+				t.Fatalf("payment %+v", v.Payment)
+			}
+		})
+	}
+}
+
+// An offline approval over the cap whose reversal fails: the shopper pays at
+// the attendant, the receipt and the end of the sale count only that tender,
+// also after a restart, and staff keep a refund_due alert after the sale.
+func TestFailedReversalIsNoTenderAndStaysWithStaff(t *testing.T) {
+	db := openTestDB(t)
+	t.Cleanup(func() { db.Close() })
+	term := newScriptTerm("offline")
+	term.reverseErr = errors.New("terminal refuses")
+	zero := int64(0)
+	edit := func(c *Config) { c.Terminal = term; c.Payment.OfflineMaxPerSale = &zero }
+	tl := startLaneWith(t, db, time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), edit)
+	tl.scan(milk)
+	tl.do(Command{Op: OpCheckout})
+	tl.do(Command{Op: OpPay, Method: MethodCard})
+	tl.waitFor("refund due", func(v *View) bool {
+		for _, a := range v.Alerts {
+			if a.Type == AlertRefundDue {
+				return true
+			}
+		}
+		return false
+	})
+	tl.do(Command{Op: OpPay, Method: MethodAttendant})
+	if _, err := tl.CashTaken(context.Background(), "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	id := tl.View().Txn.ID
+	if r, err := tl.Receipt(context.Background(), id); err != nil || len(r.Tenders) != 1 || r.Tenders[0].Method != "cash" {
+		t.Fatalf("receipt: %+v, %v", r.Tenders, err)
+	}
+	tl.stop()
+	tl2 := startLaneWith(t, db, tl.clock, edit)
+	v := tl2.do(Command{Op: OpFinish}).View
+	if v.State != StateIdle {
+		t.Fatalf("after finish: %s", v.State)
+	}
+	alertOf(t, v, AlertRefundDue)
 }

@@ -66,6 +66,7 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 		}
 		crashpoint.Hit("payment.after_intent")
 		var orphan *devices.PaymentResult
+		recorded := false // the lane recorded an approval: the sale may be paid
 		res, err := term.Pay(ctx, devices.PaymentRequest{Amount: j.amount, Currency: l.currencyNumeric}, devices.PaymentHooks{
 			Progress: func(code, _ string) {
 				_ = l.tell(ctx, j, payInput{kind: "progress", code: code})
@@ -77,6 +78,7 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 					orphan, err = &r, nil // recorded as an orphan: acknowledge it, then reverse it
 				}
 				if err == nil {
+					recorded = r.Approved && orphan == nil
 					crashpoint.Hit("payment.before_ack")
 				}
 				return err
@@ -96,6 +98,14 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 			return
 		case ctx.Err() != nil:
 			return // the lane is stopping: its next start asks the terminal
+		case recorded:
+			// Recorded, but the terminal may not have heard it acknowledged
+			// (and then reverses it): hold the sale until it says.
+			log.Warn("payment: approval recorded, acknowledgement uncertain: asking the terminal", "err", err)
+			if l.tell(ctx, j, payInput{kind: "verify"}) == nil {
+				l.verify(ctx, j)
+			}
+			return
 		}
 		log.Warn("payment: outcome unknown, asking the terminal", "err", err)
 		if err := l.tell(ctx, j, payInput{kind: "unknown"}); err != nil {
@@ -132,6 +142,9 @@ func (l *Lane) runCard(ctx context.Context, j cardJob) {
 // reverse cancels an approval that belongs to no sale and records that it did.
 func (l *Lane) reverse(ctx context.Context, j cardJob, receiptNo int, amount int64) {
 	res, err := l.cfg.Terminal.Reverse(ctx, receiptNo, amount, devices.PaymentHooks{})
+	if ctx.Err() != nil {
+		return // stopping: the reversal is still due, and retried at the next start
+	}
 	in := payInput{kind: "reversed", attempt: j.attempt, res: &res, code: "ok"}
 	if err != nil || !res.Approved {
 		in.code = "failed"
@@ -234,6 +247,13 @@ func (l *Lane) startVerify(j cardJob) {
 	l.workers.Add(1)
 	go func() {
 		defer l.workers.Done()
+		l.verify(ctx, j)
+	}()
+}
+
+// verify asks the terminal until it answers whether j's approval stands.
+func (l *Lane) verify(ctx context.Context, j cardJob) {
+	{
 		for i := 0; ; i++ {
 			last, err := l.cfg.Terminal.LastResult(ctx)
 			if errors.Is(err, devices.ErrNoResult) {
@@ -250,7 +270,7 @@ func (l *Lane) startVerify(j cardJob) {
 			case <-time.After(l.enquiryPause(i)):
 			}
 		}
-	}()
+	}
 }
 
 // resumeReversals reverses the approvals that were due to be reversed when

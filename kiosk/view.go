@@ -124,7 +124,7 @@ type PaymentView struct {
 	Progress string `json:"progress,omitempty"`
 	Amount   string `json:"amount"`
 	// Error is the message key of a failed attempt, e.g. payment.declined,
-	// payment.terminal_offline, payment.aborted.
+	// payment.terminal_unavailable, payment.timeout, payment.cancelled.
 	Error string `json:"error,omitempty"`
 	// CanCancel says whether the shopper may still cancel (before the card is read).
 	CanCancel bool `json:"canCancel"`

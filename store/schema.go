@@ -151,7 +151,7 @@ CREATE TABLE payments (
 	method        TEXT NOT NULL CHECK (method IN ('card', 'cash')),
 	amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
 	state         TEXT NOT NULL CHECK (state IN ('requested', 'sent', 'unknown', 'waiting_staff',
-	                                             'approved', 'declined', 'not_charged', 'reversed')),
+	                                             'approved', 'reversing', 'declined', 'not_charged', 'reversed')),
 	after_receipt INTEGER,           -- terminal's last receipt number before the request; NULL: unknown
 	result        INTEGER,           -- terminal result code
 	approved_minor INTEGER,          -- what the terminal charged

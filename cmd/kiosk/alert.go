@@ -63,6 +63,9 @@ Resolve alert ID of the lane as staff member --by, with --outcome:
   receipt_not_printed
                    done       the receipt was reprinted ("kiosk printer reprint --txn ID")
                               or the shopper left without it
+  refund_due       done       the terminal took money no sale stands on and the lane
+                              could not reverse it (or cannot tell whose it is):
+                              staff checked the terminal's journal and refunded
   scanner_fault, printer_fault, printer_warning, scale_fault, terminal_fault
                    done       closed by hand; the lane closes these itself
                               ("recovered") when the device reports the fault gone,

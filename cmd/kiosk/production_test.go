@@ -185,3 +185,24 @@ func TestPaymentCapsFromTheFile(t *testing.T) {
 		})
 	}
 }
+
+// TestServeFailsFastOnABadTerminal: a device that cannot start ends serve with
+// its error, instead of a serve that waits for a lane it never ran.
+func TestServeFailsFastOnABadTerminal(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kiosk.json")
+	os.WriteFile(path, []byte(`{"devices": {"payment": {"tcp": "127.0.0.1:1", "password": "12345"}}}`), 0o600)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := runCLI(t, "serve", "--config", path, "--db", filepath.Join(dir, "k.db"), "--addr", "127.0.0.1:0")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "password") {
+			t.Fatalf("serve: %v, want the terminal's password refused", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve hangs after a device failed to start")
+	}
+}

@@ -113,7 +113,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	laneCtx, stopLane := context.WithCancel(context.Background())
-	defer func() { stopLane(); <-lane.Done() }()
+	defer stopLane()
 
 	devCtx, stopDevices := context.WithCancel(context.Background())
 	var devs *rig.Rig
@@ -145,6 +145,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// that came meanwhile wait in the lane's queue.
 	lane.Attach(term, printer)
 	go lane.Run(laneCtx)
+	defer func() { stopLane(); <-lane.Done() }() // only once it runs: a failed start must not wait for it
 	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Printer: printer, Sims: sims, Log: log})
 	app := srv.App()
 	ln, err := net.Listen("tcp", cfg.Addr)
