@@ -71,7 +71,15 @@ func TestPaymentsOnTheSimulator(t *testing.T) {
 		{name: "offline within the caps", next: "approve_offline", charges: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sim, term := simTerminal(t, tc.serial, zvtsim.Options{T3: 300 * time.Millisecond}, zvt.Config{T3: time.Second, T4: 2 * time.Second})
+			// T4 (the longest the terminal may stay silent) is short so that a
+			// dropped reply is found quickly; long where the shopper acts
+			// while the terminal waits, so a slow machine (-race) still
+			// cancels before it runs out.
+			t4 := 2 * time.Second
+			if tc.cancel {
+				t4 = 30 * time.Second
+			}
+			sim, term := simTerminal(t, tc.serial, zvtsim.Options{T3: 300 * time.Millisecond}, zvt.Config{T3: time.Second, T4: t4})
 			b, err := zvtsim.ParseBehavior(tc.next)
 			if err != nil {
 				t.Fatal(err)
