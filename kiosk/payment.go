@@ -477,12 +477,11 @@ func (l *Lane) unattributed(w *writer, txnID string, in *payInput) error {
 func (l *Lane) orphan(w *writer, txnID string, in *payInput) (bool, error) {
 	var state string
 	var after sql.NullInt64
-	var amount int64
 	if err := w.begin(); err != nil {
 		return false, err
 	}
-	err := w.tx.QueryRowContext(w.ctx, `SELECT state, after_receipt, amount_minor FROM payments WHERE txn_id = ? AND attempt = ?`, txnID, in.attempt).
-		Scan(&state, &after, &amount)
+	err := w.tx.QueryRowContext(w.ctx, `SELECT state, after_receipt FROM payments WHERE txn_id = ? AND attempt = ?`, txnID, in.attempt).
+		Scan(&state, &after)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, errStaleAttempt
 	}

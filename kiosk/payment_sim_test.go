@@ -5,6 +5,7 @@ package kiosk
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,7 @@ func TestPaymentsOnTheSimulator(t *testing.T) {
 				tl.do(Command{Op: OpPay, Method: MethodCard}) // the next card approves
 				tl.waitFor("paid", func(v *View) bool { return v.State == StatePaid })
 			}
-			if tc.unknownT && !containsType(tl.journalTypes(), "payment_outcome_unknown") {
+			if tc.unknownT && !slices.Contains(tl.journalTypes(), "payment_outcome_unknown") {
 				t.Fatalf("the lost answer was not asked for: %v", tl.journalTypes())
 			}
 			tl.do(Command{Op: OpReceipt, Choice: "none"})
@@ -123,15 +124,6 @@ func TestPaymentsOnTheSimulator(t *testing.T) {
 			}
 		})
 	}
-}
-
-func containsType(types []string, typ string) bool {
-	for _, s := range types {
-		if s == typ {
-			return true
-		}
-	}
-	return false
 }
 
 // An offline approval over the cap is reversed on the terminal: it holds
