@@ -15,6 +15,11 @@ type AlertType struct {
 	Role string
 	// EscalateAfter is how long it may stay open before the next role is called.
 	EscalateAfter time.Duration
+	// Presence says whether someone must go to the lane (PresenceLane) or it
+	// may be cleared from anywhere (PresenceRemote).
+	Presence string
+	// NextRole is the role called when the alert escalates.
+	NextRole string
 }
 
 // Alert types raised by the lane.

@@ -19,6 +19,7 @@ const (
 	StatePaying     State = "paying"  // the card terminal or staff are taking the payment
 	StatePaid       State = "paid"    // paid in full: the shopper chooses a receipt
 	StateReceipt    State = "receipt" // the receipt is printed or shown; "finish" ends the sale
+	StateClosed     State = "closed"  // staff closed the lane: no transaction starts until they open it
 )
 
 // View is the lane as shown to the shopper: a snapshot taken after a commit.
@@ -158,13 +159,28 @@ type TenderView struct {
 	Offline   bool   `json:"offline,omitempty"`
 }
 
-// AlertView is an open alert as the shopper screen shows it.
+// AlertView is an open alert as the shopper screen and the staff handheld
+// show it.
 type AlertView struct {
 	ID       int64           `json:"id"`
 	Type     string          `json:"type"`
 	Blocking bool            `json:"blocking"`
 	Detail   json.RawMessage `json:"detail"`
 	RaisedAt time.Time       `json:"raisedAt"`
+	TxnID    string          `json:"txn,omitempty"`
+	// Role is the role called now: the type's role, or the next one after
+	// an escalation; Level counts the escalations so far.
+	Role  string `json:"role"`
+	Level int    `json:"level,omitempty"`
+	// Presence: lane (someone must go there) or remote (may be cleared from anywhere).
+	Presence string `json:"presence"`
+	// AckedAt and AckedBy: a staff member said "on my way".
+	AckedAt *time.Time `json:"ackedAt,omitempty"`
+	AckedBy string     `json:"ackedBy,omitempty"`
+	// EscalatesAt is when the next role is called if nobody resolved it.
+	EscalatesAt *time.Time `json:"escalatesAt,omitempty"`
+	// ExpectedWaitS is how long the shopper is told to expect, in seconds from RaisedAt.
+	ExpectedWaitS int `json:"expectedWaitS"`
 }
 
 // Event is one journal entry: a committed change of a lane.
