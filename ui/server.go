@@ -37,7 +37,10 @@ type Options struct {
 	Printer kiosk.Printer
 	// Sims are the simulated devices /sim drives (nil: none; demo builds only).
 	Sims Sims
-	Log  *slog.Logger
+	// Staff, when set, is mounted under /staff: attendant mode on the kiosk's
+	// own screen (/staff/?lane=ID&kiosk=1), behind the same staff login.
+	Staff *Staff
+	Log   *slog.Logger
 }
 
 // Server serves one lane.
@@ -125,7 +128,7 @@ func (s *Server) App() *fiber.App {
 		app.Get("/api/sim/receipt.png", s.simReceipt)
 		app.Post("/api/sim/print", s.simPrint)
 	}
-	app.Get("/i18n/strings.js", s.stringsJS)
+	app.Get("/i18n/strings.js", stringsJS)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: 300}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true, "seq": s.lane.View().Seq}) })
 	app.Get("/api/config", s.config)
@@ -137,6 +140,9 @@ func (s *Server) App() *fiber.App {
 	app.Get("/produce/:plu.svg", s.produceArt)
 	app.Get("/receipts/:txn/qr.png", s.receiptQR)
 	app.Get("/receipts/:txn.png", s.receiptPNG)
+	if s.opt.Staff != nil {
+		app.Mount("/staff", s.opt.Staff.screenApp())
+	}
 	app.Use(func(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "http.404", "no such page: "+c.Path()))
 	})
@@ -196,10 +202,18 @@ func DecodeCommand(body []byte) (kiosk.Command, error) {
 	if err := strictDecode(body, &cmd); err != nil {
 		return cmd, err
 	}
-	if cmd.Op == kiosk.OpResolve {
-		return cmd, errors.New("alerts are resolved by staff, not from the shopper screen")
+	if staffOps[cmd.Op] {
+		return cmd, fmt.Errorf("%q is a staff action, not a shopper command", cmd.Op)
 	}
 	return cmd, nil
+}
+
+// staffOps are the lane's staff commands: the shopper API refuses them
+// whatever the lane would say.
+var staffOps = map[kiosk.Op]bool{
+	kiosk.OpResolve: true, kiosk.OpCashTaken: true, kiosk.OpAck: true, kiosk.OpStaffVoid: true,
+	kiosk.OpPriceOverride: true, kiosk.OpSellUnknown: true, kiosk.OpStaffCancel: true,
+	kiosk.OpLaneClose: true, kiosk.OpLaneOpen: true,
 }
 
 // resultJSON is res as JSON, from the view and events the lane encoded once
