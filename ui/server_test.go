@@ -41,6 +41,9 @@ type testServerOptions struct {
 	noRun  bool                // do not run the lane: its commands wait until their context ends
 	ui     func(*Options)      // changes the server's options (default: the demo)
 	lane   func(*kiosk.Config) // changes the lane's configuration
+	// staff, when set, makes the staff app of the lane (mounted under
+	// /staff on the shopper app too).
+	staff func(lane *kiosk.Lane, db *store.DB) *Staff
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -48,7 +51,7 @@ func newTestServer(t *testing.T) *testServer {
 	return newTestServerWith(t, testServerOptions{})
 }
 
-func newTestServerWith(t *testing.T, o testServerOptions) *testServer {
+func newTestServerWith(t testing.TB, o testServerOptions) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	if o.dbPath == "" {
@@ -86,6 +89,9 @@ func newTestServerWith(t *testing.T, o testServerOptions) *testServer {
 	if o.ui != nil {
 		o.ui(&uo)
 	}
+	if o.staff != nil {
+		uo.Staff = o.staff(lane, db)
+	}
 	srv := New(lane, cat, uo)
 	app := srv.App()
 	ln, err := net.Listen("tcp", o.addr)
@@ -97,6 +103,9 @@ func newTestServerWith(t *testing.T, o testServerOptions) *testServer {
 	stop := func() {
 		once.Do(func() {
 			srv.CloseStreams()
+			if uo.Staff != nil {
+				uo.Staff.Close()
+			}
 			app.ShutdownWithTimeout(2 * time.Second)
 			stopLane()
 			if run {

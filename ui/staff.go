@@ -3,7 +3,6 @@ package ui
 import (
 	"bufio"
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -354,6 +353,8 @@ func (h *staffHandlers) loggedIn(c *fiber.Ctx, sess *staff.Session, err error) e
 	switch {
 	case errors.Is(err, staff.ErrLocked):
 		return c.Status(fiber.StatusLocked).JSON(errorBody("permission", "staff.locked", err.Error()))
+	case errors.Is(err, staff.ErrThrottled):
+		return c.Status(fiber.StatusTooManyRequests).JSON(errorBody("permission", "staff.throttled", err.Error()))
 	case errors.Is(err, staff.ErrBadLogin):
 		return c.Status(fiber.StatusUnauthorized).JSON(errorBody("permission", "staff.bad_login", err.Error()))
 	case err != nil:
@@ -380,8 +381,7 @@ func (h *staffHandlers) session(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUnauthorized).JSON(errorBody("permission", "staff.login", "log in first (the session is missing or has expired)"))
 	}
 	if !safeMethod(c.Method()) {
-		got := c.Get("X-CSRF-Token")
-		if got == "" || sess.CSRF == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+		if !sess.CheckCSRF(c.Get("X-CSRF-Token")) { // constant time
 			return c.Status(fiber.StatusForbidden).JSON(errorBody("permission", "staff.csrf", "the request lacks the session's CSRF token"))
 		}
 	}
@@ -453,24 +453,24 @@ func (h *staffHandlers) action(c *fiber.Ctx) error {
 	id := c.Params("lane")
 	idem := c.Get("Idempotency-Key")
 	if l := h.lanes[id]; l != nil {
-		act := *sess
-		act.Actor.Where = h.where(c)
-		return h.act(c, l, &act, a, idem)
+		ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+		defer cancel()
+		res, err := h.svc.Act(ctx, l, sess, a, idem)
+		return h.actResult(c, l, res, err)
 	}
 	if p := h.remoteLane(id); p != "" {
-		actor := sess.Actor
-		actor.Where = h.where(c)
-		return h.forward(c, http.MethodPost, p+"/peer/lanes/"+id+"/actions", peerActionJSON{Actor: actor, Action: a, IdemKey: idem})
+		return h.forward(c, http.MethodPost, p+"/peer/lanes/"+id+"/actions", peerActionJSON{Actor: sess.Actor, Action: a, IdemKey: idem})
 	}
 	return unknownLane(c, id)
 }
 
-func (h *staffHandlers) act(c *fiber.Ctx, l *kiosk.Lane, sess *staff.Session, a kiosk.StaffAction, idem string) error {
-	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
-	defer cancel()
-	res, err := h.svc.Act(ctx, l, sess, a, idem)
-	if err != nil {
+func (h *staffHandlers) actResult(c *fiber.Ctx, l *kiosk.Lane, res kiosk.Result, err error) error {
+	if err != nil && res.View == nil {
 		return staffError(c, err)
+	}
+	if err != nil {
+		// Done, but not audited: the lane changed, so say so; the log has it.
+		h.opt.Log.Error("ui: staff: action done but not audited", "lane", l.ID(), "err", err)
 	}
 	if res.View == nil {
 		res.View = l.View()
@@ -488,38 +488,18 @@ func (h *staffHandlers) reprint(c *fiber.Ctx) error {
 	}
 	sess := sessionOf(c)
 	id := c.Params("lane")
-	actor := sess.Actor
-	actor.Where = h.where(c)
 	if l := h.lanes[id]; l != nil {
-		return h.doReprint(c, l, actor, body.Txn)
+		ctx, cancel := context.WithTimeout(h.ctx, 60*time.Second)
+		defer cancel()
+		if err := h.svc.Reprint(ctx, l, h.opt.Printers[id], sess, body.Txn); err != nil {
+			return staffError(c, err)
+		}
+		return c.JSON(fiber.Map{"ok": true})
 	}
 	if p := h.remoteLane(id); p != "" {
-		return h.forward(c, http.MethodPost, p+"/peer/lanes/"+id+"/reprint", peerReprintJSON{Actor: actor, Txn: body.Txn})
+		return h.forward(c, http.MethodPost, p+"/peer/lanes/"+id+"/reprint", peerReprintJSON{Actor: sess.Actor, Txn: body.Txn})
 	}
 	return unknownLane(c, id)
-}
-
-// doReprint prints a receipt again on lane l's printer and audits it.
-func (h *staffHandlers) doReprint(c *fiber.Ctx, l *kiosk.Lane, who kiosk.Actor, txn string) error {
-	ctx, cancel := context.WithTimeout(h.ctx, 60*time.Second)
-	defer cancel()
-	err := l.PrintReceipt(ctx, h.opt.Printers[l.ID()], txn, who.ID)
-	outcome := "ok"
-	if err != nil {
-		outcome = errCode(err)
-	}
-	target := txn
-	if target == "" {
-		target = "last"
-	}
-	if aerr := h.svc.Audit(context.WithoutCancel(ctx), staff.AuditEntry{At: h.opt.Now(), Actor: who.ID, Role: who.Role,
-		Action: "reprint", Lane: l.ID(), Target: target, Where: who.Where, Outcome: outcome}); aerr != nil {
-		h.opt.Log.Error("ui: staff: audit a reprint", "err", aerr)
-	}
-	if err != nil {
-		return staffError(c, err)
-	}
-	return c.JSON(fiber.Map{"ok": true})
 }
 
 func errCode(err error) string {
@@ -527,26 +507,21 @@ func errCode(err error) string {
 	if errors.As(err, &ke) {
 		return ke.Code
 	}
-	return "error"
+	return staff.OutcomeError
 }
 
 // staffError answers a refused staff request: the lane's and the service's
-// error codes pass through; a refusal for the role (kind permission or
-// forbidden) is 403.
+// error codes pass through; a refusal for the role or for where the staff
+// member is (staff.role, staff.presence) is 403, an ended session 401.
 func staffError(c *fiber.Ctx, err error) error {
 	var ke *kiosk.Error
-	if errors.As(err, &ke) {
-		if _, ok := statusOf[ke.Kind]; !ok {
-			status := fiber.StatusForbidden
-			if ke.Kind != "permission" && ke.Kind != "forbidden" && ke.Kind != "role" {
-				status = fiber.StatusBadRequest
-			}
-			msg := ke.Detail
-			if msg == "" {
-				msg = ke.Error()
-			}
-			return c.Status(status).JSON(errorBody(string(ke.Kind), ke.Code, msg))
-		}
+	switch {
+	case errors.As(err, &ke) && (ke.Code == "staff.role" || ke.Code == "staff.presence"):
+		return c.Status(fiber.StatusForbidden).JSON(errorBody("permission", ke.Code, ke.Detail))
+	case errors.Is(err, staff.ErrNoSession):
+		return c.Status(fiber.StatusUnauthorized).JSON(errorBody("permission", "staff.login", "log in first (the session is missing or has expired)"))
+	case errors.Is(err, staff.ErrInvalid):
+		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "staff.invalid", err.Error()))
 	}
 	return replyError(c, err)
 }

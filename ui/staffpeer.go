@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +88,41 @@ func (h *staffHandlers) peerAction(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.actor", err.Error()))
 	}
-	return h.act(c, l, &staff.Session{Actor: actor, Name: actor.ID}, body.Action, body.IdemKey)
+	// The hub vouches for who acts (it logged them in): the lane checks the
+	// role, and this kiosk audits the action with its outcome.
+	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+	defer cancel()
+	res, err := l.Staff(ctx, actor, body.Action, body.IdemKey)
+	outcome := staff.OutcomeOK
+	if err != nil {
+		outcome = errCode(err)
+	}
+	target := ""
+	switch {
+	case body.Action.AlertID != 0:
+		target = "alert " + strconv.FormatInt(body.Action.AlertID, 10)
+	case body.Action.Line != 0:
+		target = "line " + strconv.Itoa(body.Action.Line)
+	}
+	detail := map[string]any{"forwarded": true}
+	if body.Action.Outcome != "" {
+		detail["outcome"] = body.Action.Outcome
+	}
+	if body.Action.Reason != "" {
+		detail["reason"] = body.Action.Reason
+	}
+	if body.Action.Price != "" {
+		detail["price"] = body.Action.Price
+	}
+	if res.Replayed {
+		detail["replayed"] = true
+	}
+	aerr := h.svc.Audit(context.WithoutCancel(ctx), staff.AuditEntry{Actor: actor.ID, Role: actor.Role, Action: string(body.Action.Op),
+		Lane: l.ID(), Target: target, Where: actor.Where, Outcome: outcome, Detail: detail})
+	if aerr != nil && err == nil {
+		err = aerr
+	}
+	return h.actResult(c, l, res, err)
 }
 
 func (h *staffHandlers) peerReprint(c *fiber.Ctx) error {
@@ -103,7 +138,24 @@ func (h *staffHandlers) peerReprint(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Status(fiber.StatusBadRequest).JSON(errorBody("invalid", "request.actor", err.Error()))
 	}
-	return h.doReprint(c, l, actor, body.Txn)
+	ctx, cancel := context.WithTimeout(h.ctx, 60*time.Second)
+	defer cancel()
+	err = l.PrintReceipt(ctx, h.opt.Printers[l.ID()], body.Txn, actor.ID)
+	outcome, target := staff.OutcomeOK, body.Txn
+	if err != nil {
+		outcome = errCode(err)
+	}
+	if target == "" {
+		target = "last"
+	}
+	if aerr := h.svc.Audit(context.WithoutCancel(ctx), staff.AuditEntry{Actor: actor.ID, Role: actor.Role, Action: staff.ActionReprint,
+		Lane: l.ID(), Target: target, Where: actor.Where, Outcome: outcome, Detail: map[string]any{"forwarded": true}}); aerr != nil {
+		h.opt.Log.Error("ui: staff: audit a reprint", "err", aerr)
+	}
+	if err != nil {
+		return staffError(c, err)
+	}
+	return c.JSON(fiber.Map{"ok": true})
 }
 
 // forward sends a request to a peer and answers with the peer's answer.
