@@ -131,6 +131,9 @@ var checks = []check{
 	{label: "scans failed during a catalog import (CLI beside serve)", bench: "ScanDuringImport", unit: "import-failed-scans", zero: true, format: count},
 	{label: "scan during a catalog import (HQ push in serve), max", bench: "ScanDuringImportShared", unit: "import-max-ns/op", max: 250e6, format: duration, absFormat: true},
 	{label: "scans failed during a catalog import (HQ push in serve)", bench: "ScanDuringImportShared", unit: "import-failed-scans", zero: true, format: count},
+	{label: "alert raised to 3 handhelds via the hub of 12 lanes, p99", bench: "AlertToHandheld", unit: "p99-ms", max: 100, format: millis, absFormat: true},
+	{label: "alert raised to 3 handhelds via the hub of 12 lanes, p50", bench: "AlertToHandheld", unit: "p50-ms",
+		baseLabel: "the lane's own command and commit p50", baseBench: "AlertToHandheld", baseUnit: "commit-p50-ms", format: millis},
 }
 
 func duration(ns float64) string {
@@ -144,6 +147,8 @@ func duration(ns float64) string {
 	}
 	return fmt.Sprintf("%.0f ns", ns)
 }
+
+func millis(ms float64) string { return fmt.Sprintf("%.2f ms", ms) }
 
 func rate(v float64) string { return fmt.Sprintf("%.0f rows/s", v) }
 
