@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -66,7 +67,13 @@ type Staff struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 	client *http.Client
+	// streams counts the open event streams (handhelds and hubs).
+	streams atomic.Int64
 }
+
+// maxStaffStreams bounds the open event streams of the staff app: a store's
+// handhelds and its hub's connection.
+const maxStaffStreams = 64
 
 // NewStaff returns the staff app's server and starts following its lanes and
 // peers; Close stops it.
@@ -530,12 +537,17 @@ func staffError(c *fiber.Ctx, err error) error {
 // first, then each change; a ping comment every 15 s. localOnly: this kiosk's
 // own lanes (the peer stream).
 func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
+	if s.streams.Add(1) > maxStaffStreams {
+		s.streams.Add(-1)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("busy", "events.busy", "too many event streams are open"))
+	}
 	snap, ch, cancel := s.board.subscribe(localOnly)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderConnection, "keep-alive")
 	c.Set("X-Accel-Buffering", "no")
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer s.streams.Add(-1)
 		defer cancel()
 		fmt.Fprintf(w, "retry: 1000\n\n")
 		writeSSE(w, -1, evSnapshot, snap)

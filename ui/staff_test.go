@@ -428,10 +428,9 @@ func TestStaffRoutesRefuse(t *testing.T) {
 	id := lane.ID()
 	scanMilk(t, lane)
 	help := raiseHelp(t, lane)
-	anna := env.login(t, "anna")
 	expired := env.login(t, "sam")
 	env.clock.add(31 * time.Minute) // beyond the idle limit of sam's session...
-	anna = env.login(t, "anna")     // ...anna logs in afresh
+	anna := env.login(t, "anna")    // ...anna logs in afresh
 	rita := env.login(t, "rita")
 	none := &staffClient{base: env.url}
 	ackBody := fmt.Sprintf(`{"op":"ack","alertId":%d}`, help.ID)

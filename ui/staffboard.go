@@ -136,17 +136,6 @@ func (b *board) snapshotLocked(localOnly bool) snapshot {
 	return s
 }
 
-// lane returns the status of lane id.
-func (b *board) lane(id string) (LaneStatus, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	l, ok := b.lanes[id]
-	if !ok {
-		return LaneStatus{}, false
-	}
-	return l.status, true
-}
-
 func staffAlert(lane string, a kiosk.AlertView, now time.Time) StaffAlert {
 	w := int(now.Sub(a.RaisedAt) / time.Second)
 	return StaffAlert{Lane: lane, AlertView: a, WaitedS: max(w, 0)}
