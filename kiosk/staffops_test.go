@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -51,12 +52,6 @@ func startClockLane(t *testing.T, db *store.DB, edit func(*Config)) *clockLane {
 		}
 	})
 	return cl
-}
-
-func newClockLane(t *testing.T, edit func(*Config)) *clockLane {
-	db := openTestDB(t)
-	t.Cleanup(func() { db.Close() })
-	return startClockLane(t, db, edit)
 }
 
 // tickAt sets the clock to at and has the lane check its escalations; it
@@ -567,8 +562,16 @@ func TestSellUnknown(t *testing.T) {
 				t.Fatalf("line code %q", code)
 			}
 			tl.stop()
-			if v2 := startLane(t, db).View(); v2.Totals.Total != v.Totals.Total || v2.Lines[1].Names != l.Names {
+			tl = startLane(t, db)
+			if v2 := tl.View(); v2.Totals.Total != v.Totals.Total || v2.Lines[1].Names != l.Names {
 				t.Fatalf("after restart: %+v", v2.Lines)
+			}
+			r, err := tl.Receipt(t.Context(), v.Txn.ID) // a line without a GTIN prints
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(fmt.Sprint(r), "Item not found "+unknown) {
+				t.Fatalf("receipt %+v", r)
 			}
 		})
 	}
