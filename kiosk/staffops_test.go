@@ -150,6 +150,20 @@ func TestAlertTable(t *testing.T) {
 			t.Errorf("%s suspends the lane but is cleared remotely", typ)
 		}
 	}
+	// Raising a type without a policy is refused (a lane not running: its
+	// state is the test's).
+	db := openTestDB(t)
+	defer db.Close()
+	l, err := Open(t.Context(), db, nil, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.stmt.close()
+	w := &writer{l: l, ctx: t.Context(), st: &l.st, now: t0}
+	if err := l.raise(w, "disk_full", AlertDetail{}); err == nil || !strings.Contains(err.Error(), "not in AlertTypes") {
+		t.Errorf("raising a type without a policy: %v", err)
+	}
+	w.rollback()
 	// What needs someone at the lane.
 	for _, typ := range []string{AlertAgeCheck, AlertVoidRequest, AlertCancelRequest, AlertItemNotFound, AlertCashPayment} {
 		if AlertTypes[typ].Presence != PresenceLane {
@@ -783,5 +797,27 @@ func TestStaffIdempotency(t *testing.T) {
 	}
 	if _, err := tl.Staff(t.Context(), sven, act, "k1"); err == nil || err.(*Error).Code != "request.idempotency_key_reused" {
 		t.Fatalf("another staff member under the key: %v", err)
+	}
+}
+
+// An alert raised before escalations were kept (no role, no deadline in its
+// row) is called from its type and escalates from its raise.
+func TestAlertFromBeforeEscalations(t *testing.T) {
+	db := openTestDB(t)
+	defer db.Close()
+	cl := startClockLane(t, db, nil)
+	a := alertOf(t, cl.scan(unknown), AlertItemNotFound)
+	cl.stop()
+	if _, err := db.W.Exec(`UPDATE alerts SET role = NULL, escalates_at = NULL WHERE id = ?`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	cl = startClockLane(t, db, nil)
+	b := alertOf(t, cl.View(), AlertItemNotFound)
+	if b.Role != RoleAttendant || b.EscalatesAt == nil || !b.EscalatesAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("old alert loads as %+v", b)
+	}
+	cl.tickAt(t0.Add(time.Minute))
+	if b := alertOf(t, cl.View(), AlertItemNotFound); b.Level != 1 {
+		t.Fatalf("old alert did not escalate: %+v", b)
 	}
 }
