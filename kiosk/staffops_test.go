@@ -623,8 +623,8 @@ func TestLaneClosed(t *testing.T) {
 	tl := startLane(t, db)
 	tl.scan(milk)
 	v := tl.staff(remo, StaffAction{Op: OpLaneClose, Reason: "closing time"}).View
-	if v.State != StateShopping {
-		t.Fatalf("open basket on a closed lane: %s", v.State)
+	if v.State != StateShopping || !v.Closed {
+		t.Fatalf("open basket on a closed lane: %s, closed %v", v.State, v.Closed)
 	}
 	_, body := tl.lastEvent("lane_closed")
 	if body["by"] != "remo" || body["reason"] != "closing time" {
@@ -648,7 +648,7 @@ func TestLaneClosed(t *testing.T) {
 	if v := tl.View(); v.State != StateClosed {
 		t.Fatalf("after restart: %s", v.State)
 	}
-	if v := tl.staff(anna, StaffAction{Op: OpLaneOpen}).View; v.State != StateIdle {
+	if v := tl.staff(anna, StaffAction{Op: OpLaneOpen}).View; v.State != StateIdle || v.Closed {
 		t.Fatalf("opened: %s", v.State)
 	}
 	if _, body := tl.lastEvent("lane_opened"); body["by"] != "anna" {
