@@ -88,6 +88,9 @@ func (s *Service) Login(ctx context.Context, id, pin, where string) (*Session, e
 	if err := s.throttled(ctx, id, where); err != nil {
 		return nil, err
 	}
+	if ValidPIN(pin) != nil {
+		pin = "" // matches no stored PIN, and costs the same hash as any
+	}
 	now := s.opt.Now()
 	a, err := scanAccount(s.db.R.QueryRowContext(ctx, `SELECT `+accountCols+` FROM staff WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -144,7 +147,7 @@ func (s *Service) LoginBadge(ctx context.Context, badge, where string) (*Session
 func (s *Service) throttled(ctx context.Context, id, where string) error {
 	now := s.opt.Now()
 	s.mu.Lock()
-	c := s.sources[where]
+	c := s.sources[clean(where)]
 	over := c != nil && now.Sub(c.since) < s.opt.LockFor && c.n >= s.opt.MaxSourceFailures
 	first := over && !c.audited
 	if first {
@@ -174,7 +177,7 @@ const ghostMemory = 24 * time.Hour
 func (s *Service) ghostFailed(id string, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.ghosts.get(id, now, ghostMemory)
+	c := s.ghosts.get(clean(id), now, ghostMemory) // clean: a key of at most 64 bytes
 	if c.lockedUntil.After(now) {
 		return true
 	}
@@ -227,7 +230,7 @@ func (s *Service) badPIN(ctx context.Context, a *account, where string, now time
 func (s *Service) failed(ctx context.Context, id, role, where, outcome string, detail map[string]any, locked bool) error {
 	now := s.opt.Now()
 	s.mu.Lock()
-	s.sources.get(where, now, s.opt.LockFor).n++
+	s.sources.get(clean(where), now, s.opt.LockFor).n++
 	s.mu.Unlock()
 	answer := ErrBadLogin
 	if locked {

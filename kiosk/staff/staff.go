@@ -230,7 +230,7 @@ func (s *Service) Add(ctx context.Context, id, name, role, pin, badge, by string
 		out = outcomeOf(err)
 	}
 	aerr := s.Audit(ctx, AuditEntry{Actor: by, Action: ActionStaffAdd, Target: clean(id), Where: s.opt.Where, Outcome: out,
-		Detail: map[string]any{"role": role, "badge": badge != ""}})
+		Detail: map[string]any{"role": clean(role), "badge": badge != ""}})
 	return joinErr(err, aerr)
 }
 
