@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/crypto/argon2"
+
 	"github.com/kiosk-sco/kiosk/kiosk"
 	"github.com/kiosk-sco/kiosk/store"
 )
@@ -150,18 +152,19 @@ func (s *Service) throttled(ctx context.Context, id, where string) error {
 	c := s.sources[clean(where)]
 	over := c != nil && now.Sub(c.since) < s.opt.LockFor && c.n >= s.opt.MaxSourceFailures
 	first := over && !c.audited
+	var n int
+	var until time.Time
 	if first {
 		c.audited = true
+		n, until = c.n, c.since.Add(s.opt.LockFor)
 	}
 	s.mu.Unlock()
 	if !over {
 		return nil
 	}
 	if first { // once per window: a flood does not fill the log
-		if err := s.Audit(ctx, AuditEntry{Actor: clean(id), Action: ActionLoginFailed, Where: clean(where), Outcome: OutcomeThrottled,
-			Detail: map[string]any{"failures": c.n, "until": c.since.Add(s.opt.LockFor)}}); err != nil {
-			return err
-		}
+		return joinErr(ErrThrottled, s.Audit(ctx, AuditEntry{Actor: clean(id), Action: ActionLoginFailed, Where: clean(where), Outcome: OutcomeThrottled,
+			Detail: map[string]any{"failures": n, "until": until}}))
 	}
 	return ErrThrottled
 }
@@ -189,15 +192,15 @@ func (s *Service) ghostFailed(id string, now time.Time) bool {
 	return false
 }
 
-// spendHash spends the time of one PIN check on a hash that matches nothing.
+// spendHash spends the time of one PIN check: it checks pin against a hash
+// with the parameters new PINs get, a fixed salt and a key of zeros, which
+// no PIN matches (nor could one tell: the key is never used for anything
+// else).
 func (s *Service) spendHash(ctx context.Context, pin string) {
-	s.dummyOnce.Do(func() {
-		h, err := s.pin.hash(context.Background(), "not a PIN")
-		if err == nil {
-			s.dummy = h
-		}
-	})
-	s.pin.verify(ctx, pin, s.dummy)
+	p := pinKDF
+	zero := make([]byte, keyLen)
+	s.pin.verify(ctx, pin, fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		b64.EncodeToString([]byte("kiosk-staff-none")), b64.EncodeToString(zero)))
 }
 
 // badPIN counts a wrong PIN against the account, locking it at MaxFailures.

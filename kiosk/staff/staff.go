@@ -146,9 +146,6 @@ type Service struct {
 	opt Options
 	pin *hasher
 
-	dummyOnce sync.Once
-	dummy     string // a PIN hash that matches nothing, for ids nobody has
-
 	mu       sync.Mutex
 	sessions map[[32]byte]*session // by SHA-256 of the token
 	ghosts   failures              // ids nobody has, locking as real ones do

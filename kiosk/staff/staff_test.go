@@ -329,11 +329,12 @@ func TestEveryPINLoginSpendsOneHash(t *testing.T) {
 		{"nul in pin", "anna", "25\x0080"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f.svc.Login(ctx, tc.id, tc.pin, "b") // the first may compute the unknown-id hash
-			before := f.svc.pin.verifies.Load()
-			f.svc.Login(ctx, tc.id, tc.pin, "b")
-			if n := f.svc.pin.verifies.Load() - before; n != 1 {
-				t.Fatalf("%d PIN checks", n)
+			for i := range 2 {
+				before := f.svc.pin.verifies.Load()
+				f.svc.Login(ctx, tc.id, tc.pin, "b")
+				if n := f.svc.pin.verifies.Load() - before; n != 1 {
+					t.Fatalf("login %d: %d PIN checks", i+1, n)
+				}
 			}
 		})
 	}
@@ -755,5 +756,38 @@ func BenchmarkHashPIN(b *testing.B) {
 		if ok, _ := h.verify(context.Background(), "2581", enc); ok {
 			b.Fatal("wrong PIN matched")
 		}
+	}
+}
+
+// TestConcurrentLogins: wrong PINs from many handhelds at once lock the
+// account once, and sessions used from many goroutines stay consistent
+// (run with -race).
+func TestConcurrentLogins(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	f.add("anna", kiosk.RoleAttendant, "2580", "")
+	f.add("sam", kiosk.RoleSupervisor, "1397", "")
+	sess, err := f.svc.Login(ctx, "sam", "1397", "office")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			f.svc.Login(ctx, "anna", "0000", fmt.Sprint("handheld ", i))
+			if _, ok := f.svc.Session(sess.Token); !ok {
+				t.Error("sam's session ended")
+			}
+		})
+	}
+	wg.Wait()
+	if n := f.count(ActionLockout, OutcomeLocked); n != 1 {
+		t.Fatalf("%d lockouts", n)
+	}
+	if n := f.count(ActionLoginFailed, OutcomeBadPIN) + f.count(ActionLoginFailed, OutcomeLocked); n != 12 {
+		t.Fatalf("%d failed logins audited, want 12", n)
+	}
+	if _, err := f.svc.Login(ctx, "anna", "2580", "office"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("after the storm: %v", err)
 	}
 }
