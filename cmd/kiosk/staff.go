@@ -153,13 +153,26 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func readSecrets(in io.Reader, stderr io.Writer, badgeToo bool, badge *string) (string, error) {
 	var pin, again string
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		prompt := func(what string) (string, error) {
-			fmt.Fprint(stderr, what)
-			b, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(stderr)
-			return string(b), err
+		// Raw mode before the first prompt: from the moment a prompt shows,
+		// nothing typed is echoed (term.ReadPassword turns echo off only
+		// after the prompt is written, so fast input could show).
+		fd := int(f.Fd())
+		old, err := term.MakeRaw(fd)
+		if err != nil {
+			return "", err
 		}
-		var err error
+		defer term.Restore(fd, old)
+		t := term.NewTerminal(struct {
+			io.Reader
+			io.Writer
+		}{f, stderr}, "")
+		prompt := func(what string) (string, error) {
+			s, err := t.ReadPassword(what)
+			if errors.Is(err, io.EOF) { // Ctrl-C or Ctrl-D
+				return "", errors.New("cancelled")
+			}
+			return s, err
+		}
 		if pin, err = prompt("PIN (4 to 12 digits): "); err != nil {
 			return "", err
 		}

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -61,5 +62,38 @@ func TestStaffAddAtATerminal(t *testing.T) {
 	}
 	if _, err := svc.LoginBadge(ctx, "ANNA-BADGE-9081", "h"); err != nil {
 		t.Fatalf("login with the badge typed: %v", err)
+	}
+}
+
+// TestStaffAddCancelled: Ctrl-C at the PIN prompt (the terminal is raw, so
+// it arrives as a byte) ends the command without an account.
+func TestStaffAddCancelled(t *testing.T) {
+	bin := productionBinary(t)
+	dbPath := filepath.Join(t.TempDir(), "k.db")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "staff", "add", "--db", dbPath, "--id", "anna", "--name", "Anna K", "--role", "attendant")
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	rd := bufio.NewReader(tty)
+	var seen strings.Builder
+	for !strings.HasSuffix(seen.String(), "PIN (4 to 12 digits): ") {
+		b, err := rd.ReadByte()
+		if err != nil {
+			t.Fatalf("no prompt: %v; %q", err, seen.String())
+		}
+		seen.WriteByte(b)
+	}
+	tty.WriteString("12\x03")
+	rest, _ := io.ReadAll(rd) // until the command exits (EIO)
+	if err := cmd.Wait(); err == nil || !strings.Contains(string(rest), "cancelled") {
+		t.Fatalf("exit %v, terminal %q", err, rest)
+	}
+	svc, _ := openStaff(t, dbPath, staff.Options{})
+	if accts, err := svc.List(ctx); err != nil || len(accts) != 0 {
+		t.Fatalf("accounts after a cancel: %v %v", accts, err)
 	}
 }
