@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/crypto/argon2"
+
 	"github.com/kiosk-sco/kiosk/kiosk"
 	"github.com/kiosk-sco/kiosk/store"
 )
@@ -88,6 +90,9 @@ func (s *Service) Login(ctx context.Context, id, pin, where string) (*Session, e
 	if err := s.throttled(ctx, id, where); err != nil {
 		return nil, err
 	}
+	if ValidPIN(pin) != nil {
+		pin = "" // matches no stored PIN, and costs the same hash as any
+	}
 	now := s.opt.Now()
 	a, err := scanAccount(s.db.R.QueryRowContext(ctx, `SELECT `+accountCols+` FROM staff WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -144,21 +149,22 @@ func (s *Service) LoginBadge(ctx context.Context, badge, where string) (*Session
 func (s *Service) throttled(ctx context.Context, id, where string) error {
 	now := s.opt.Now()
 	s.mu.Lock()
-	c := s.sources[where]
+	c := s.sources[clean(where)]
 	over := c != nil && now.Sub(c.since) < s.opt.LockFor && c.n >= s.opt.MaxSourceFailures
 	first := over && !c.audited
+	var n int
+	var until time.Time
 	if first {
 		c.audited = true
+		n, until = c.n, c.since.Add(s.opt.LockFor)
 	}
 	s.mu.Unlock()
 	if !over {
 		return nil
 	}
 	if first { // once per window: a flood does not fill the log
-		if err := s.Audit(ctx, AuditEntry{Actor: clean(id), Action: ActionLoginFailed, Where: clean(where), Outcome: OutcomeThrottled,
-			Detail: map[string]any{"failures": c.n, "until": c.since.Add(s.opt.LockFor)}}); err != nil {
-			return err
-		}
+		return joinErr(ErrThrottled, s.Audit(ctx, AuditEntry{Actor: clean(id), Action: ActionLoginFailed, Where: clean(where), Outcome: OutcomeThrottled,
+			Detail: map[string]any{"failures": n, "until": until}}))
 	}
 	return ErrThrottled
 }
@@ -174,7 +180,7 @@ const ghostMemory = 24 * time.Hour
 func (s *Service) ghostFailed(id string, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.ghosts.get(id, now, ghostMemory)
+	c := s.ghosts.get(clean(id), now, ghostMemory) // clean: a key of at most 64 bytes
 	if c.lockedUntil.After(now) {
 		return true
 	}
@@ -186,15 +192,15 @@ func (s *Service) ghostFailed(id string, now time.Time) bool {
 	return false
 }
 
-// spendHash spends the time of one PIN check on a hash that matches nothing.
+// spendHash spends the time of one PIN check: it checks pin against a hash
+// with the parameters new PINs get, a fixed salt and a key of zeros, which
+// no PIN matches (nor could one tell: the key is never used for anything
+// else).
 func (s *Service) spendHash(ctx context.Context, pin string) {
-	s.dummyOnce.Do(func() {
-		h, err := s.pin.hash(context.Background(), "not a PIN")
-		if err == nil {
-			s.dummy = h
-		}
-	})
-	s.pin.verify(ctx, pin, s.dummy)
+	p := pinKDF
+	zero := make([]byte, keyLen)
+	s.pin.verify(ctx, pin, fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		b64.EncodeToString([]byte("kiosk-staff-none")), b64.EncodeToString(zero)))
 }
 
 // badPIN counts a wrong PIN against the account, locking it at MaxFailures.
@@ -227,7 +233,7 @@ func (s *Service) badPIN(ctx context.Context, a *account, where string, now time
 func (s *Service) failed(ctx context.Context, id, role, where, outcome string, detail map[string]any, locked bool) error {
 	now := s.opt.Now()
 	s.mu.Lock()
-	s.sources.get(where, now, s.opt.LockFor).n++
+	s.sources.get(clean(where), now, s.opt.LockFor).n++
 	s.mu.Unlock()
 	answer := ErrBadLogin
 	if locked {

@@ -146,9 +146,6 @@ type Service struct {
 	opt Options
 	pin *hasher
 
-	dummyOnce sync.Once
-	dummy     string // a PIN hash that matches nothing, for ids nobody has
-
 	mu       sync.Mutex
 	sessions map[[32]byte]*session // by SHA-256 of the token
 	ghosts   failures              // ids nobody has, locking as real ones do
@@ -230,7 +227,7 @@ func (s *Service) Add(ctx context.Context, id, name, role, pin, badge, by string
 		out = outcomeOf(err)
 	}
 	aerr := s.Audit(ctx, AuditEntry{Actor: by, Action: ActionStaffAdd, Target: clean(id), Where: s.opt.Where, Outcome: out,
-		Detail: map[string]any{"role": role, "badge": badge != ""}})
+		Detail: map[string]any{"role": clean(role), "badge": badge != ""}})
 	return joinErr(err, aerr)
 }
 

@@ -264,6 +264,8 @@ func TestLogin(t *testing.T) {
 		{"unknown id", "bob", "2580", "", ErrBadLogin, "bob", "", OutcomeUnknownID},
 		{"disabled", "gone", "4682", "", ErrBadLogin, "gone", kiosk.RoleRemote, OutcomeDisabled},
 		{"id with control bytes", "a\x1b[2Jb", "2580", "", ErrBadLogin, "a[2Jb", "", OutcomeUnknownID},
+		{"overlong id", strings.Repeat("a", 1<<20), "2580", "", ErrBadLogin, strings.Repeat("a", 64), "", OutcomeUnknownID},
+		{"pin not digits", "anna", "25800000000000000000", "", ErrBadLogin, "anna", kiosk.RoleAttendant, OutcomeBadPIN},
 		{"badge", "", "", "ANNA-BADGE-01", nil, "anna", kiosk.RoleAttendant, OutcomeOK},
 		{"unknown badge", "", "", "ANNA-BADGE-02", ErrBadLogin, "", "", OutcomeUnknownBadge},
 		{"disabled badge", "", "", "GONE-BADGE-01", ErrBadLogin, "gone", kiosk.RoleRemote, OutcomeDisabled},
@@ -307,23 +309,32 @@ func TestLogin(t *testing.T) {
 // or a locked account costs the same PIN hash as a wrong PIN, so its time does
 // not say which ids exist. Counted, not timed.
 func TestEveryPINLoginSpendsOneHash(t *testing.T) {
-	f := newFixture(t, Options{MaxFailures: 2})
+	f := newFixture(t, Options{MaxFailures: 2, MaxSourceFailures: 1000})
 	ctx := context.Background()
 	f.add("anna", kiosk.RoleAttendant, "2580", "")
 	f.add("gone", kiosk.RoleAttendant, "2580", "")
 	f.add("lock", kiosk.RoleAttendant, "2580", "")
+	f.add("sam", kiosk.RoleAttendant, "1397", "")
 	f.svc.Disable(ctx, "gone", "admin")
 	f.svc.Login(ctx, "lock", "0000", "a")
 	f.svc.Login(ctx, "lock", "0000", "a") // locked now
-	for _, tc := range []struct{ id, pin string }{
-		{"anna", "2580"}, {"anna", "0000"}, {"nobody", "2580"}, {"gone", "2580"}, {"lock", "2580"},
+	for _, tc := range []struct{ name, id, pin string }{
+		{"right", "anna", "2580"},
+		{"wrong", "sam", "0000"},
+		{"unknown id", "nobody", "2580"},
+		{"disabled", "gone", "2580"},
+		{"locked", "lock", "2580"},
+		{"empty pin", "anna", ""},
+		{"megabyte pin", "anna", strings.Repeat("9", 1<<20)},
+		{"nul in pin", "anna", "25\x0080"},
 	} {
-		t.Run(tc.id+" "+tc.pin, func(t *testing.T) {
-			f.svc.Login(ctx, tc.id, tc.pin, "b") // the first may compute the unknown-id hash
-			before := f.svc.pin.verifies.Load()
-			f.svc.Login(ctx, tc.id, tc.pin, "b")
-			if n := f.svc.pin.verifies.Load() - before; n != 1 {
-				t.Fatalf("%d PIN checks", n)
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range 2 {
+				before := f.svc.pin.verifies.Load()
+				f.svc.Login(ctx, tc.id, tc.pin, "b")
+				if n := f.svc.pin.verifies.Load() - before; n != 1 {
+					t.Fatalf("login %d: %d PIN checks", i+1, n)
+				}
 			}
 		})
 	}
@@ -745,5 +756,38 @@ func BenchmarkHashPIN(b *testing.B) {
 		if ok, _ := h.verify(context.Background(), "2581", enc); ok {
 			b.Fatal("wrong PIN matched")
 		}
+	}
+}
+
+// TestConcurrentLogins: wrong PINs from many handhelds at once lock the
+// account once, and sessions used from many goroutines stay consistent
+// (run with -race).
+func TestConcurrentLogins(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	f.add("anna", kiosk.RoleAttendant, "2580", "")
+	f.add("sam", kiosk.RoleSupervisor, "1397", "")
+	sess, err := f.svc.Login(ctx, "sam", "1397", "office")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			f.svc.Login(ctx, "anna", "0000", fmt.Sprint("handheld ", i))
+			if _, ok := f.svc.Session(sess.Token); !ok {
+				t.Error("sam's session ended")
+			}
+		})
+	}
+	wg.Wait()
+	if n := f.count(ActionLockout, OutcomeLocked); n != 1 {
+		t.Fatalf("%d lockouts", n)
+	}
+	if n := f.count(ActionLoginFailed, OutcomeBadPIN) + f.count(ActionLoginFailed, OutcomeLocked); n != 12 {
+		t.Fatalf("%d failed logins audited, want 12", n)
+	}
+	if _, err := f.svc.Login(ctx, "anna", "2580", "office"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("after the storm: %v", err)
 	}
 }
