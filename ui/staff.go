@@ -127,7 +127,7 @@ func (s *Staff) Close() {
 func (s *Staff) peersEnabled() bool { return len(s.opt.PeerToken) >= MinPeerToken }
 
 func localStatus(v *kiosk.View) LaneStatus {
-	return LaneStatus{ID: v.Lane, Local: true, Reachable: true, State: v.State, Closed: v.State == kiosk.StateClosed}
+	return LaneStatus{ID: v.Lane, Local: true, Reachable: true, State: v.State, Closed: v.Closed || v.State == kiosk.StateClosed}
 }
 
 // followLane keeps the board up to date with lane l's open alerts.

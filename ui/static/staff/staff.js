@@ -351,7 +351,8 @@
       $("basket-lines").replaceChildren();
       return;
     }
-    $("lane-state").textContent = l ? laneState(Object.assign({}, l, { state: v.state, closed: v.state === "closed" })) :
+    const closed = !!v.closed || v.state === "closed";
+    $("lane-state").textContent = l ? laneState(Object.assign({}, l, { state: v.state, closed })) :
       (I.has(st.lang, "staff.state." + v.state) ? t("staff.state." + v.state) : v.state);
     const lines = (v.lines || []).filter((x) => !x.voided);
     $("lane-empty").hidden = lines.length > 0;
@@ -386,7 +387,6 @@
     }));
     $("lane-total").textContent = v.totals ? I.money(st.lang, v.currency, v.totals.total) : "";
     if (!lines.some((x) => x.no === st.line)) $("line-box").hidden = true;
-    const closed = v.state === "closed";
     $("act-close").hidden = closed;
     $("act-open").hidden = !closed;
     $("act-cancel").hidden = !v.txn;
@@ -605,6 +605,21 @@
       touched();
     }
     setLang(lang);
+    // The shopper screen hands over a staff badge its scanner read (attendant
+    // mode): log in with it at once, and keep it out of the history.
+    const badge = params.get("badge");
+    if (badge) {
+      params.delete("badge");
+      history.replaceState(null, "", location.pathname + "?" + params.toString());
+      try {
+        loggedIn(await api("POST", "api/login/badge", { badge }));
+        return;
+      } catch (e) {
+        showLogin();
+        $("login-error").textContent = errText(e);
+        return;
+      }
+    }
     try {
       loggedIn(await api("GET", "api/me"));
     } catch (e) {
