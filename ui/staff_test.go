@@ -282,7 +282,7 @@ func (s *sseReader) until(name string, ok func(sseEvent) bool) sseEvent {
 	}
 }
 
-func alertOf(t testing.TB, ev sseEvent) StaffAlert {
+func staffAlertOf(t testing.TB, ev sseEvent) StaffAlert {
 	t.Helper()
 	var a StaffAlert
 	if err := json.Unmarshal(ev.data, &a); err != nil {

@@ -34,14 +34,14 @@ func TestStaffEventsFollowTheLane(t *testing.T) {
 	if _, err := lane.Do(context.Background(), kiosk.Command{Op: kiosk.OpScan, Code: unknownEAN, Source: "typed"}); err != nil {
 		t.Fatal(err)
 	}
-	a := alertOf(t, es.until("raised", nil))
+	a := staffAlertOf(t, es.until("raised", nil))
 	if a.Type != kiosk.AlertItemNotFound || !a.Blocking || a.Lane != lane.ID() || !strings.Contains(string(a.Detail), unknownEAN) {
 		t.Errorf("raised %+v", a)
 	}
 	if status, body := anna.act(t, lane.ID(), kiosk.StaffAction{Op: kiosk.OpAck, AlertID: a.ID}); status != 200 {
 		t.Fatalf("ack: %d %s", status, body)
 	}
-	if got := alertOf(t, es.until("acked", nil)); got.ID != a.ID || got.AckedBy != "anna" {
+	if got := staffAlertOf(t, es.until("acked", nil)); got.ID != a.ID || got.AckedBy != "anna" {
 		t.Errorf("acked %+v", got)
 	}
 	// The list orders the blocking alert before the older help call.
@@ -142,7 +142,7 @@ func TestHubFollowsPeers(t *testing.T) {
 
 	// A peer's alert reaches the hub's handheld.
 	help := raiseHelp(t, peer1.ts.lane)
-	a := alertOf(t, es.until("raised", nil))
+	a := staffAlertOf(t, es.until("raised", nil))
 	if a.Lane != peer1.ts.lane.ID() || a.ID != help.ID {
 		t.Fatalf("raised %+v, want %s #%d", a, peer1.ts.lane.ID(), help.ID)
 	}
@@ -150,7 +150,7 @@ func TestHubFollowsPeers(t *testing.T) {
 	if status, body := anna.act(t, a.Lane, kiosk.StaffAction{Op: kiosk.OpAck, AlertID: a.ID}); status != 200 {
 		t.Fatalf("forwarded ack: %d %s", status, body)
 	}
-	if got := alertOf(t, es.until("acked", nil)); got.AckedBy != "anna" || got.Lane != a.Lane {
+	if got := staffAlertOf(t, es.until("acked", nil)); got.AckedBy != "anna" || got.Lane != a.Lane {
 		t.Errorf("acked %+v", got)
 	}
 	log, _ := peer1.svc.AuditLog(context.Background(), 0, 100)
@@ -183,7 +183,7 @@ func TestHubFollowsPeers(t *testing.T) {
 		t.Errorf("action on a lane that is down: %d %s", status, body)
 	}
 	own := raiseHelp(t, hub.ts.lane)
-	if got := alertOf(t, es.until("raised", nil)); got.Lane != hub.ts.lane.ID() || got.ID != own.ID {
+	if got := staffAlertOf(t, es.until("raised", nil)); got.Lane != hub.ts.lane.ID() || got.ID != own.ID {
 		t.Errorf("own alert after a peer went down: %+v", got)
 	}
 	if status, body := anna.act(t, a.Lane, kiosk.StaffAction{Op: kiosk.OpResolve, AlertID: a.ID, Outcome: "done"}); status != 200 {
