@@ -19,6 +19,7 @@ func FuzzDecodeCommand(f *testing.F) {
 		`{"op":"weighed","plu":"4011","weightG":1250}`,
 		`{"op":"quantity","line":1,"qty":3}`,
 		`{"op":"resolve","alertId":1,"outcome":"approved","by":"x"}`,
+		`{"op":"sell_unknown","alertId":1}`, `{"op":"lane_close"}`, `{"op":"cash_taken"}`,
 		`{"op":"scan","code":"\u001d01"}`,
 		`{"op":"help"} `,
 		`{"op":"help"}{"op":"help"}`,
@@ -31,7 +32,7 @@ func FuzzDecodeCommand(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if cmd.Op == kiosk.OpResolve {
+		if staffOps[cmd.Op] || cmd.Op == kiosk.OpResolve || cmd.Op == kiosk.OpAck {
 			t.Fatalf("accepted a staff command: %s", body)
 		}
 		if cmd.IdemKey != "" {

@@ -263,8 +263,11 @@ func (b *board) removeAlert(r resolvedJSON) {
 func (b *board) setPeer(peer string, s snapshot) {
 	byLane := map[string][]kiosk.AlertView{}
 	for _, a := range s.Alerts {
-		byLane[a.Lane] = append(byLane[a.Lane], a.AlertView)
+		if a.Lane != "" {
+			byLane[a.Lane] = append(byLane[a.Lane], a.AlertView)
+		}
 	}
+	s.Lanes = slices.DeleteFunc(slices.Clone(s.Lanes), func(l LaneStatus) bool { return l.ID == "" })
 	b.mu.Lock()
 	b.peers[peer] = true
 	var gone []string

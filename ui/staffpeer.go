@@ -239,25 +239,38 @@ func (s *Staff) readPeer(peer string) bool {
 	}
 	idle := time.AfterFunc(peerIdle, cancel)
 	defer idle.Stop()
-	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	readPeerSSE(resp.Body, func() { idle.Reset(peerIdle) }, func(event string, data []byte) { s.peerEvent(peer, event, data) })
+	return true
+}
+
+// maxSSEEvent bounds one event of a peer's stream (the whole alert list of
+// its lanes comes as one).
+const maxSSEEvent = 4 << 20
+
+// readPeerSSE reads Server-Sent Events from r until it ends or fails, calling
+// touch for every line and emit for every event with a name. An event larger
+// than maxSSEEvent ends the stream.
+func readPeerSSE(r io.Reader, touch func(), emit func(event string, data []byte)) {
+	br := bufio.NewReaderSize(r, 64<<10)
 	var event string
 	var data bytes.Buffer
 	for {
-		line, err := r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// An event longer than the buffer: gather it whole.
-			rest, err2 := r.ReadBytes('\n')
-			line, err = append(append([]byte(nil), line...), rest...), err2
+		line, err := br.ReadSlice('\n')
+		for err == bufio.ErrBufferFull && data.Len()+len(line) <= maxSSEEvent {
+			// A line longer than the buffer: gather it whole.
+			var more []byte
+			more, err = br.ReadSlice('\n')
+			line = append(append([]byte(nil), line...), more...)
 		}
 		if err != nil {
-			return true
+			return
 		}
-		idle.Reset(peerIdle)
+		touch()
 		line = bytes.TrimRight(line, "\r\n")
 		switch {
 		case len(line) == 0:
 			if event != "" {
-				s.peerEvent(peer, event, data.Bytes())
+				emit(event, data.Bytes())
 			}
 			event = ""
 			data.Reset()
@@ -269,6 +282,9 @@ func (s *Staff) readPeer(peer string) bool {
 				data.WriteByte('\n')
 			}
 			data.Write(bytes.TrimPrefix(line[len("data:"):], []byte(" ")))
+			if data.Len() > maxSSEEvent {
+				return
+			}
 		}
 	}
 }
