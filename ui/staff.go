@@ -39,6 +39,10 @@ type StaffOptions struct {
 	PeerToken string
 	// TLS: the LAN listener serves HTTPS; the session cookie is then Secure.
 	TLS bool
+	// AttendantTimeout ends attendant mode on the kiosk's screen after this
+	// long without a touch (default 60 s): the page logs out and returns to
+	// the shopper screen.
+	AttendantTimeout time.Duration
 	// PeerClient makes the requests to peers (nil: a client with sane timeouts;
 	// give one that trusts the store's certificates under TLS).
 	PeerClient *http.Client
@@ -83,6 +87,9 @@ func NewStaff(opt StaffOptions) *Staff {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.AttendantTimeout <= 0 {
+		opt.AttendantTimeout = 60 * time.Second
 	}
 	if opt.PeerClient == nil {
 		// No overall timeout: the peer event stream stays open. Dial and
@@ -168,6 +175,7 @@ func (s *Staff) followLane(l *kiosk.Lane) {
 //
 //	GET  /                          the handheld page (it shows the login form without a session)
 //	GET  /static/staff/...          its script and style
+//	GET  /api/config                {attendantTimeoutS}
 //	POST /api/login                 {id, pin} → {csrf, staff}; sets the session cookie
 //	POST /api/login/badge           {badge} → the same
 //	POST /api/logout
@@ -208,6 +216,9 @@ func (s *Staff) app(screen bool) *fiber.App {
 	app.Get("/i18n/strings.js", stringsJS)
 	app.Get("/static/i18n.js", func(c *fiber.Ctx) error { return sendStatic(c, static, "i18n.js", "text/javascript; charset=utf-8") })
 	app.Use("/static/staff", filesystem.New(filesystem.Config{Root: http.FS(mustSub(static, "staff")), MaxAge: 300}))
+	app.Get("/api/config", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"attendantTimeoutS": int(s.opt.AttendantTimeout / time.Second)})
+	})
 	app.Post("/api/login", h.login)
 	app.Post("/api/login/badge", h.loginBadge)
 	api := app.Group("/api", h.session)

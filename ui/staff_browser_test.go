@@ -293,3 +293,32 @@ func TestAttendantModeInBrowser(t *testing.T) {
 		!location.search.includes("badge")`)
 	tab.checkConsole()
 }
+
+// TestAttendantModeTimesOut: attendant mode left untouched for the store's
+// attendant timeout logs out and returns to the shopper screen.
+func TestAttendantModeTimesOut(t *testing.T) {
+	browser := startBrowserFor(t, 60*time.Second)
+	artifacts := testout.Dir(t, "handheld")
+	env := newStaffEnv(t, staffEnvOptions{attendantTimeout: time.Second})
+	lane := env.ts.lane
+	tab := newBrowserTab(t, browser, "attendant-timeout", artifacts)
+	tab.do("open attendant mode", chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(env.ts.url+"/staff/?lane="+lane.ID()+"&kiosk=1&badge=BADGE-ANNA-2580"))
+	tab.waitFor("logged in by badge", `document.body.dataset.screen === "lane" && /Anna/.test(document.querySelector("#me").textContent)`)
+	// Nothing touches the screen now: the page leaves by itself.
+	tab.do("left by itself", chromedp.WaitReady(`body[data-page="shopper"]`))
+	tab.waitFor("the shopper screen", `location.pathname === "/" && document.body.dataset.page === "shopper"`)
+	raw, err := chromedp.Run(tab.ctx, chromedp.Evaluate[[]byte](`fetch("/staff/api/me").then((r) => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || string(raw) != "401" {
+		t.Errorf("the session after the timeout: /staff/api/me answers %s (%v), want 401", raw, err)
+	}
+	log, _ := env.svc.AuditLog(context.Background(), 0, 100)
+	found := false
+	for _, e := range log {
+		found = found || e.Action == "logout" && e.Actor == "anna" && e.Where == "lane screen"
+	}
+	if !found {
+		t.Errorf("no logout of anna from the lane screen in the audit log: %+v", log)
+	}
+	tab.checkConsole()
+}

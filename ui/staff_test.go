@@ -59,6 +59,8 @@ type staffEnvOptions struct {
 	peers  []string
 	tls    bool
 	lane   string // lane number (default 01)
+	// attendantTimeout ends attendant mode without a touch (default 60 s).
+	attendantTimeout time.Duration
 }
 
 // The tests' staff: one per role, and their PINs.
@@ -98,7 +100,7 @@ func newStaffEnv(t testing.TB, o staffEnvOptions) *staffEnv {
 			}
 		}
 		env.staff = NewStaff(StaffOptions{Service: env.svc, Lanes: []*kiosk.Lane{lane}, Peers: o.peers,
-			PeerToken: testPeerToken, TLS: o.tls})
+			PeerToken: testPeerToken, TLS: o.tls, AttendantTimeout: o.attendantTimeout})
 		return env.staff
 	}
 	env.ts = newTestServerWith(t, so)
@@ -590,6 +592,7 @@ func TestStaffCSPEverywhere(t *testing.T) {
 		{none, "/static/staff/staff.css", 200},
 		{none, "/static/i18n.js", 200},
 		{none, "/i18n/strings.js", 200},
+		{none, "/api/config", 200},
 		{none, "/static/staff/nope.js", 404},
 		{none, "/nope", 404},
 		{none, "/api/alerts", 401},

@@ -14,7 +14,7 @@
   const params = new URLSearchParams(location.search);
   const KIOSK = params.get("kiosk") === "1";
   const KIOSK_LANE = params.get("lane") || "";
-  const IDLE_MS = 60000;
+  let idleMs = 60000; // GET api/config: attendantTimeoutS
   const LANG_KEY = "kiosk.staff.lang";
 
   const st = {
@@ -583,14 +583,14 @@
     location.href = "/";
   }
 
-  // Attendant mode leaves by itself after IDLE_MS without a touch.
+  // Attendant mode leaves by itself after idleMs without a touch.
   let idleTimer = 0;
   function touched() {
     if (!KIOSK) return;
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
       if (st.me) leave();
-    }, IDLE_MS);
+    }, idleMs);
   }
 
   async function start() {
@@ -600,6 +600,10 @@
     } catch (e) { /* keep en */ }
     wire();
     $("kiosk-bar").hidden = !KIOSK;
+    try {
+      const cfg = await api("GET", "api/config");
+      if (cfg && cfg.attendantTimeoutS > 0) idleMs = cfg.attendantTimeoutS * 1000;
+    } catch (e) { /* keep the default */ }
     if (KIOSK) {
       for (const ev of ["pointerdown", "keydown", "touchstart"]) document.addEventListener(ev, touched, { passive: true });
       touched();
