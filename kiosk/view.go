@@ -41,6 +41,9 @@ type View struct {
 	PayMethods []string `json:"payMethods,omitempty"`
 	// Receipt is the paid sale's receipt, in states paid and receipt.
 	Receipt *ReceiptView `json:"receipt,omitempty"`
+	// Closed: staff closed the lane. No transaction starts; an open one may
+	// finish (State is then its own, and closed once it ended).
+	Closed bool `json:"closed,omitempty"`
 	// LineCount is the number of lines in the basket, voided ones included.
 	LineCount int `json:"lineCount"`
 	// Partial views hold in Lines only the lines one change touched, by their
@@ -231,9 +234,11 @@ type Update struct {
 }
 
 // Notice tells the screen something that is not a change of the lane: a refused
-// device scan ("please scan again") or a new produce-scale weight.
+// device scan ("please scan again"), a new produce-scale weight, or a staff
+// badge the scanner read (Code is the badge's code: for the lane's own
+// screen only, never to be sent off the kiosk).
 type Notice struct {
-	Kind    string `json:"kind"` // scan_refused, scale
+	Kind    string `json:"kind"` // scan_refused, scale, staff_badge
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	Role    string `json:"role,omitempty"`
