@@ -201,6 +201,46 @@ CREATE TABLE lane_state (
 
 ALTER TABLE transactions ADD COLUMN help_topics TEXT NOT NULL DEFAULT '[]'; -- JSON array, in the order first opened
 `,
+	// 6: staff accounts and the audit log. A PIN is kept only as a slow salted
+	// hash (argon2id, its parameters in the string), a badge code as its
+	// SHA-256 (hex). failures counts failed logins in a row; locked_until
+	// (UTC, fixed width) is when a lockout ends, so a restart does not unlock.
+	// The audit log is append-only: the triggers refuse every UPDATE, DELETE
+	// and REPLACE, and seq (AUTOINCREMENT, never reused) is the order HQ pulls it in.
+	`
+CREATE TABLE staff (
+	id           TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 32),
+	name         TEXT NOT NULL,
+	role         TEXT NOT NULL CHECK (role IN ('attendant', 'supervisor', 'remote')),
+	pin_hash     TEXT NOT NULL,
+	badge_hash   TEXT UNIQUE CHECK (badge_hash IS NULL OR length(badge_hash) = 64),
+	disabled     INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+	failures     INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+	locked_until TEXT,
+	created_at   TEXT NOT NULL,
+	created_by   TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE audit (
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+	at         TEXT NOT NULL,
+	actor      TEXT NOT NULL,
+	role       TEXT NOT NULL DEFAULT '',
+	action     TEXT NOT NULL,
+	lane_id    TEXT NOT NULL DEFAULT '',
+	target     TEXT NOT NULL DEFAULT '',
+	where_from TEXT NOT NULL DEFAULT '',
+	outcome    TEXT NOT NULL,
+	detail     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail))
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+-- REPLACE deletes the row it conflicts with without firing delete triggers.
+CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit WHEN NEW.seq IN (SELECT seq FROM audit)
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+`,
 }
 
 // SchemaVersion is the number of migrations this build knows.

@@ -25,6 +25,9 @@ Usage:
   kiosk printer reprint [flags] [-txn ID]   reprint the last (or a given) basket
   kiosk payment cash-taken [flags]          staff took the money of a pay-at-attendant sale
   kiosk payment end-of-day [flags]          close the card terminal's day
+  kiosk staff add [flags]                   create a staff account (PIN from stdin)
+  kiosk staff list [flags]                  list the staff accounts
+  kiosk staff disable [flags]               disable a staff account
   kiosk version
 
 Flags go before or after the arguments. "kiosk COMMAND --help" (or
@@ -86,6 +89,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return printerCmd(ctx, args[1:], stdout, stderr)
 	case "payment":
 		return paymentCmd(ctx, args[1:], stdout, stderr)
+	case "staff":
+		return staffCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		if len(args) > 1 {
 			if wantsHelp(args[1:]) {

@@ -1,0 +1,107 @@
+package staff
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"time"
+)
+
+type session struct {
+	Session
+	created, used time.Time
+}
+
+// expires is when the session ends unless used again.
+func (s *session) expires(o Options) time.Time {
+	idle, max := s.used.Add(o.SessionIdle), s.created.Add(o.SessionMax)
+	if max.Before(idle) {
+		return max
+	}
+	return idle
+}
+
+// randomToken is 256 random bits, base64url without padding (43 characters).
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// tokenKey is how a session is found: by the token's SHA-256, so that a map
+// lookup's timing says nothing about the tokens held.
+func tokenKey(token string) [32]byte { return sha256.Sum256([]byte(token)) }
+
+// Session returns the live session of token and extends it. A session ends
+// SessionIdle after its last use, SessionMax after its login, and when its
+// account is disabled or gone from the database (read on every call, so a
+// "kiosk staff disable" in another process ends it too).
+func (s *Service) Session(token string) (*Session, bool) {
+	now := s.opt.Now()
+	key := tokenKey(token)
+	s.mu.Lock()
+	sess := s.sessions[key]
+	if sess != nil && !now.Before(sess.expires(s.opt)) {
+		delete(s.sessions, key)
+		sess = nil
+	}
+	var id string
+	if sess != nil {
+		id = sess.Actor.ID
+	}
+	s.mu.Unlock()
+	if sess == nil {
+		return nil, false
+	}
+	var disabled bool
+	err := s.db.R.QueryRowContext(context.Background(), `SELECT disabled FROM staff WHERE id = ?`, id).Scan(&disabled)
+	if err != nil || disabled { // gone, disabled, or unreadable: no session
+		s.endSessions(id)
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions[key] != sess { // ended meanwhile
+		return nil, false
+	}
+	if now.After(sess.used) {
+		sess.used = now
+	}
+	sess.Expires = sess.expires(s.opt)
+	c := sess.Session
+	return &c, true
+}
+
+// Logout ends a session and audits it; an unknown or ended token does
+// nothing.
+func (s *Service) Logout(ctx context.Context, token string) {
+	key := tokenKey(token)
+	s.mu.Lock()
+	sess := s.sessions[key]
+	delete(s.sessions, key)
+	s.mu.Unlock()
+	if sess != nil {
+		s.Audit(ctx, AuditEntry{Actor: sess.Actor.ID, Role: sess.Actor.Role, Action: ActionLogout, Where: sess.Actor.Where, Outcome: OutcomeOK})
+	}
+}
+
+// endSessions ends every session of account id.
+func (s *Service) endSessions(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, sess := range s.sessions {
+		if sess.Actor.ID == id {
+			delete(s.sessions, k)
+		}
+	}
+}
+
+// pruneSessions drops expired sessions; s.mu is held.
+func (s *Service) pruneSessions(now time.Time) {
+	for k, sess := range s.sessions {
+		if !now.Before(sess.expires(s.opt)) {
+			delete(s.sessions, k)
+		}
+	}
+}
