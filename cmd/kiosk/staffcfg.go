@@ -1,8 +1,11 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -32,6 +35,10 @@ type StaffConfig struct {
 	// PeerToken is the store's shared secret between its kiosks (at least
 	// 32 characters); a kiosk accepts forwarded staff actions only with it.
 	PeerToken string `json:"peerToken"`
+	// PeerCA is a PEM file of the certificates that sign the peers' TLS
+	// certificates (a store's own CA, or the peers' self-signed
+	// certificates); default: the system's roots.
+	PeerCA string `json:"peerCa"`
 	// RemoteAgeChecks lets remote staff approve age checks; by default an age
 	// check needs someone at the lane.
 	RemoteAgeChecks bool `json:"remoteAgeChecks"`
@@ -76,7 +83,7 @@ func (s StaffConfig) validate() error {
 	if (s.Cert == "") != (s.Key == "") {
 		return fmt.Errorf("staff: give both cert and key (PEM files), or neither")
 	}
-	for _, f := range []string{s.Cert, s.Key} {
+	for _, f := range []string{s.Cert, s.Key, s.PeerCA} {
 		if f == "" {
 			continue
 		}
@@ -121,4 +128,24 @@ func loopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// peerClient is the HTTP client a hub asks its peers with: short timeouts for
+// requests (event streams carry their own heartbeats), and the store's CA
+// when one is configured.
+func (s StaffConfig) peerClient() (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 5 * time.Second
+	if s.PeerCA != "" {
+		b, err := os.ReadFile(s.PeerCA)
+		if err != nil {
+			return nil, fmt.Errorf("staff.peerCa: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("staff.peerCa %s: no PEM certificate in it", s.PeerCA)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr}, nil
 }
