@@ -45,6 +45,8 @@ type Config struct {
 	// currency: {"offlineMaxPerSale": "50.00", "offlineMaxTotal": "500.00"}
 	// (the defaults); "0" allows no offline approval.
 	Payment PaymentConfig `json:"payment"`
+	// Staff is the handhelds' listener and the store's other kiosks.
+	Staff StaffConfig `json:"staff"`
 
 	laneNamed bool // the command line or a file said which lane: staff commands check it
 }
@@ -129,6 +131,8 @@ func (c *commonFlags) loadFile(fs *flag.FlagSet) error {
 			cfg.KeyboardWedge = flagged.KeyboardWedge
 		case "demo":
 			cfg.Demo = flagged.Demo
+		case "staff-addr":
+			cfg.Staff.Addr = flagged.Staff.Addr
 		}
 	})
 	c.cfg = cfg

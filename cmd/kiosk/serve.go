@@ -37,6 +37,7 @@ Settings come from the defaults, then the --config file, then the flags given.`,
 	fs.StringVar(&c.cfg.TimeZone, "tz", c.cfg.TimeZone, "store time zone, IANA name (default: the machine's)")
 	fs.StringVar(&c.cfg.RCNPreset, "rcn", c.cfg.RCNPreset, "variable-measure barcode layouts: "+fmt.Sprint(catalog.RCNPresetNames())+" or none")
 	fs.BoolVar(&c.cfg.KeyboardWedge, "keyboard-wedge", false, "accept a keyboard-mode USB scanner on the shopper page")
+	fs.StringVar(&c.cfg.Staff.Addr, "staff-addr", "", "staff handhelds' listener (default 127.0.0.1:8081; a LAN address needs staff.cert and staff.key)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return Config{}, err
 	}
@@ -49,6 +50,10 @@ Settings come from the defaults, then the --config file, then the flags given.`,
 		}
 	})
 	if err := c.load(fs); err != nil {
+		return Config{}, err
+	}
+	c.cfg.Staff.defaults()
+	if err := c.cfg.Staff.validate(); err != nil {
 		return Config{}, err
 	}
 	return c.cfg, nil
