@@ -713,7 +713,7 @@ func tryStartKiosk(bin, db, addr string, stderr io.Writer, o startOpts) (*kioskP
 	began := time.Now()
 	errs := &syncBuffer{}
 	ready := &lineWatcher{want: "http://" + addr + "/", seen: make(chan struct{})}
-	cmd := exec.Command(bin, append([]string{"serve", "--demo", "--db", db, "--addr", addr}, o.args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--demo", "--db", db, "--addr", addr, "--staff-addr", "127.0.0.1:0"}, o.args...)...)
 	if o.env != nil {
 		cmd.Env = append(os.Environ(), o.env...)
 	}

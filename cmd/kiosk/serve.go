@@ -18,6 +18,7 @@ import (
 	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/devices/rig"
 	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/kiosk/staff"
 	"github.com/kiosk-sco/kiosk/store"
 	"github.com/kiosk-sco/kiosk/ui"
 )
@@ -37,7 +38,7 @@ Settings come from the defaults, then the --config file, then the flags given.`,
 	fs.StringVar(&c.cfg.TimeZone, "tz", c.cfg.TimeZone, "store time zone, IANA name (default: the machine's)")
 	fs.StringVar(&c.cfg.RCNPreset, "rcn", c.cfg.RCNPreset, "variable-measure barcode layouts: "+fmt.Sprint(catalog.RCNPresetNames())+" or none")
 	fs.BoolVar(&c.cfg.KeyboardWedge, "keyboard-wedge", false, "accept a keyboard-mode USB scanner on the shopper page")
-	fs.StringVar(&c.cfg.Staff.Addr, "staff-addr", "", "staff handhelds' listener (default 127.0.0.1:8081; a LAN address needs staff.cert and staff.key)")
+	fs.StringVar(&c.cfg.Staff.Addr, "staff-addr", "", "staff handhelds' listener (default: --addr's host, next port; a LAN address needs staff.cert and staff.key)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return Config{}, err
 	}
@@ -52,7 +53,7 @@ Settings come from the defaults, then the --config file, then the flags given.`,
 	if err := c.load(fs); err != nil {
 		return Config{}, err
 	}
-	c.cfg.Staff.defaults()
+	c.cfg.Staff.defaults(c.cfg.Addr)
 	if err := c.cfg.Staff.validate(); err != nil {
 		return Config{}, err
 	}
@@ -113,6 +114,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Info("imported the demo catalog")
 		}
 	}
+	staffSvc := staff.New(db, staff.Options{MaxFailures: cfg.Staff.MaxFailures, LockFor: cfg.Staff.LockFor()})
+	var demoStaff []staff.DemoAccount
+	if isDemo {
+		if demoStaff, err = staffSvc.EnsureDemo(ctx); err != nil {
+			return err
+		}
+	}
+	lcfg.StaffBadge = staffSvc.IsBadge
+	lcfg.RemoteAgeChecks = cfg.Staff.RemoteAgeChecks
 	lane, err := kiosk.Open(ctx, db, cat, lcfg)
 	if err != nil {
 		return err
@@ -151,10 +161,28 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	lane.Attach(term, printer)
 	go lane.Run(laneCtx)
 	defer func() { stopLane(); <-lane.Done() }() // only once it runs: a failed start must not wait for it
-	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Printer: printer, Sims: sims, Log: log})
+	peerClient, err := cfg.Staff.peerClient()
+	if err != nil {
+		return err
+	}
+	printers := map[string]kiosk.Printer{}
+	if printer != nil {
+		printers[lane.ID()] = printer
+	}
+	staffSrv := ui.NewStaff(ui.StaffOptions{Service: staffSvc, Lanes: []*kiosk.Lane{lane}, Printers: printers,
+		Peers: cfg.Staff.Peers, PeerToken: cfg.Staff.PeerToken, TLS: cfg.Staff.TLS(), PeerClient: peerClient,
+		AttendantTimeout: time.Duration(cfg.Staff.AttendantTimeoutS) * time.Second, Log: log})
+	defer staffSrv.Close()
+	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Printer: printer, Sims: sims, Staff: staffSrv, Log: log})
 	app := srv.App()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		return err
+	}
+	staffApp := staffSrv.App()
+	sln, err := listenStaff(cfg.Staff)
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	sock := cfg.socketPath()
@@ -162,19 +190,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	aln, err := listenStaffSocket(sock) // replaces a stale socket: the lock proves no server runs
 	if err != nil {
 		ln.Close()
+		sln.Close()
 		return err
 	}
 	defer os.Remove(sock)
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- app.Listener(ln) }()
 	go func() { errc <- admin.Listener(aln) }()
+	go func() { errc <- staffApp.Listener(sln) }()
 	n, _ := cat.Count(ctx)
 	fmt.Fprintf(stdout, "kiosk %s: lane %s, %d products, SQLite %s at %s\n", version, lane.ID(), n, db.Info.SQLiteVersion, cfg.DB)
 	fmt.Fprintf(stdout, "  shopper screen:    http://%s/\n", ln.Addr())
 	if isDemo {
 		fmt.Fprintf(stdout, "  simulated devices: http://%s/sim\n", ln.Addr())
 	}
+	scheme := "http"
+	if cfg.Staff.TLS() {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "  staff handheld:    %s://%s/\n", scheme, sln.Addr())
+	for _, a := range demoStaff {
+		fmt.Fprintf(stdout, "    demo %-10s  id %-5s PIN %s\n", a.Role, a.ID, a.PIN)
+	}
+	fmt.Fprintf(stdout, "  attendant mode:    http://%s/staff/ on the kiosk screen (or scan a staff badge)\n", ln.Addr())
 	fmt.Fprintf(stdout, "  staff CLI socket:  %s (kiosk alert list --db %s)\n", sock, cfg.DB)
 	if sims != nil {
 		fmt.Fprintf(stdout, "  devices:           simulated, ports in %s\n", simDir)
@@ -186,8 +225,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case err = <-errc:
 	}
 	srv.CloseStreams()
+	staffSrv.Close()
 	_ = app.ShutdownWithTimeout(5 * time.Second)
 	_ = admin.ShutdownWithTimeout(5 * time.Second)
+	_ = staffApp.ShutdownWithTimeout(5 * time.Second)
 	return err
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,7 +22,8 @@ import (
 //	  "peers": ["https://10.0.0.12:8443", "https://10.0.0.13:8443"], "peerToken": "…32 characters or more…"
 //	}
 type StaffConfig struct {
-	// Addr is the staff listener (default 127.0.0.1:8081: this machine only).
+	// Addr is the staff listener (default: the shopper listener's host on
+	// the next port, 127.0.0.1:8081: this machine only).
 	Addr string `json:"addr"`
 	// Cert and Key are PEM files: with them the listener speaks TLS.
 	Cert string `json:"cert"`
@@ -51,10 +53,23 @@ type StaffConfig struct {
 	LockMinutes int `json:"lockMinutes"`
 }
 
-// staffDefaults fills what the file left out.
-func (s *StaffConfig) defaults() {
+// defaults fills what the file left out. The listener's default is the
+// shopper listener's host on the next port (127.0.0.1:8081 beside the
+// default 127.0.0.1:8080; port 0, any free port, stays 0): this machine only.
+func (s *StaffConfig) defaults(shopperAddr string) {
 	if s.Addr == "" {
 		s.Addr = "127.0.0.1:8081"
+		if host, port, err := net.SplitHostPort(shopperAddr); err == nil {
+			if p, err := strconv.Atoi(port); err == nil && p >= 0 && p < 65535 {
+				if p > 0 {
+					p++
+				}
+				if !loopbackHost(host) {
+					host = "127.0.0.1" // serve refuses that shopper address, and says why
+				}
+				s.Addr = net.JoinHostPort(host, strconv.Itoa(p))
+			}
+		}
 	}
 	if s.AttendantTimeoutS == 0 {
 		s.AttendantTimeoutS = 60
@@ -148,4 +163,22 @@ func (s StaffConfig) peerClient() (*http.Client, error) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	return &http.Client{Transport: tr}, nil
+}
+
+// listenStaff opens the staff listener: TLS 1.2 or later when a certificate
+// is configured.
+func listenStaff(s StaffConfig) (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("staff.addr: %w", err)
+	}
+	if !s.TLS() {
+		return ln, nil
+	}
+	cert, err := tls.LoadX509KeyPair(s.Cert, s.Key)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("staff: certificate: %w", err)
+	}
+	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), nil
 }

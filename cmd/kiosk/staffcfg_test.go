@@ -39,7 +39,7 @@ func TestStaffConfig(t *testing.T) {
 		{"lockout off", StaffConfig{MaxFailures: 100}, "maxFailures"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.cfg.defaults()
+			tc.cfg.defaults("127.0.0.1:8080")
 			err := tc.cfg.validate()
 			switch {
 			case tc.want == "" && err != nil:
@@ -48,6 +48,12 @@ func TestStaffConfig(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %q", err, tc.want)
 			}
 		})
+	}
+	for addr, want := range map[string]string{"127.0.0.1:8080": "127.0.0.1:8081", "127.0.0.1:0": "127.0.0.1:0", "[::1]:9000": "[::1]:9001", "localhost:80": "localhost:81"} {
+		var c StaffConfig
+		if c.defaults(addr); c.Addr != want {
+			t.Errorf("beside %s the staff listener defaults to %s, want %s", addr, c.Addr, want)
+		}
 	}
 	// From the file and the flag: the flag wins.
 	p := filepath.Join(dir, "k.json")

@@ -275,3 +275,17 @@ func (s *Service) open(ctx context.Context, a *account, where, method string, no
 func constantEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
+
+// IsBadge reports whether code is the badge of an enabled account. The lane
+// asks it of every scanner read (so that a badge opens the attendant login
+// instead of being sold or journaled): one indexed read, and none for a code
+// that cannot be a badge. A read that fails answers false: the code is then
+// handled as a product code, which a badge never is.
+func (s *Service) IsBadge(code string) bool {
+	if ValidBadge(code) != nil {
+		return false
+	}
+	var one int
+	err := s.db.R.QueryRow(`SELECT 1 FROM staff WHERE badge_hash = ? AND disabled = 0`, badgeHash(code)).Scan(&one)
+	return err == nil
+}

@@ -337,15 +337,17 @@ var demoAccounts = []DemoAccount{
 }
 
 // EnsureDemo creates, when no account exists, one demo account per role with
-// fixed, public PINs (and a badge code for the attendant), and returns them;
-// nil when accounts exist.
+// fixed, public PINs (and a badge code for the attendant). It returns the
+// demo accounts that can log in: those it created, or on a later start those
+// it created earlier and nobody disabled since (so that make run can print
+// them every time); none where the store made its own accounts first.
 func (s *Service) EnsureDemo(ctx context.Context) ([]DemoAccount, error) {
 	var n int
 	if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM staff`).Scan(&n); err != nil {
 		return nil, fmt.Errorf("staff: demo accounts: %w", err)
 	}
 	if n > 0 {
-		return nil, nil
+		return s.liveDemo(ctx)
 	}
 	hashes := make([]string, len(demoAccounts))
 	for i, d := range demoAccounts {
@@ -386,6 +388,22 @@ func (s *Service) EnsureDemo(ctx context.Context) ([]DemoAccount, error) {
 		}
 	}
 	return append([]DemoAccount(nil), demoAccounts...), nil
+}
+
+// liveDemo returns the demo accounts EnsureDemo created that are enabled.
+func (s *Service) liveDemo(ctx context.Context) ([]DemoAccount, error) {
+	var out []DemoAccount
+	for _, d := range demoAccounts {
+		var one int
+		err := s.db.R.QueryRowContext(ctx, `SELECT 1 FROM staff WHERE id = ? AND created_by = 'demo' AND disabled = 0`, d.ID).Scan(&one)
+		switch {
+		case err == nil:
+			out = append(out, d)
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("staff: demo accounts: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // outcomeOf is the audit outcome of an error.

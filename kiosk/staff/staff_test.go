@@ -684,9 +684,17 @@ func TestEnsureDemo(t *testing.T) {
 	if len(demo) != 3 || !roles[kiosk.RoleAttendant] || !roles[kiosk.RoleSupervisor] || !roles[kiosk.RoleRemote] || demo[0].Badge == "" {
 		t.Fatalf("demo accounts: %+v", demo)
 	}
+	// A later start lists them again (make run prints them), but one
+	// disabled since is not offered.
+	if err := f.svc.Disable(ctx, "sam", "admin"); err != nil {
+		t.Fatal(err)
+	}
 	again, err := f.svc.EnsureDemo(ctx)
-	if err != nil || again != nil {
-		t.Fatalf("second EnsureDemo: %v %v", again, err)
+	if err != nil || len(again) != 2 || again[0].ID != "anna" || again[1].ID != "rita" {
+		t.Fatalf("second EnsureDemo: %+v %v", again, err)
+	}
+	if accts, _ := f.svc.List(ctx); len(accts) != 3 {
+		t.Fatalf("the second EnsureDemo added accounts: %+v", accts)
 	}
 	// Where an account exists, none is added.
 	g := newFixture(t, Options{})
@@ -789,5 +797,36 @@ func TestConcurrentLogins(t *testing.T) {
 	}
 	if _, err := f.svc.Login(ctx, "anna", "2580", "office"); !errors.Is(err, ErrLocked) {
 		t.Fatalf("after the storm: %v", err)
+	}
+}
+
+// TestIsBadge: the lane's badge check knows an enabled account's badge and
+// nothing else: not a product code, not a PIN, not a disabled account's badge.
+func TestIsBadge(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	f.add("anna", kiosk.RoleAttendant, "2580", "BADGE-ANNA-000001")
+	f.add("sam", kiosk.RoleSupervisor, "1397", "BADGE-SAM-0000002")
+	for _, tc := range []struct {
+		code string
+		want bool
+	}{
+		{"BADGE-ANNA-000001", true},
+		{"BADGE-SAM-0000002", true},
+		{"badge-anna-000001", false},
+		{"4006381333931", false},
+		{"2580", false},
+		{"", false},
+		{"BADGE-ANNA-000001\r", false},
+	} {
+		if got := f.svc.IsBadge(tc.code); got != tc.want {
+			t.Errorf("IsBadge(%q) = %v, want %v", tc.code, got, tc.want)
+		}
+	}
+	if err := f.svc.Disable(ctx, "sam", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if f.svc.IsBadge("BADGE-SAM-0000002") {
+		t.Error("a disabled account's badge still opens the login")
 	}
 }
