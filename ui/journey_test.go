@@ -279,7 +279,7 @@ func (j *journey) walk() {
 		document.querySelector("#checkout-button").disabled && document.querySelector("#checkout-button").getAttribute("aria-disabled") === "true" &&
 		document.querySelector("#code-input").disabled && document.querySelector("#produce-button").getAttribute("aria-disabled") === "true" &&
 		/\d:\d\d/.test(document.querySelector("#alert .wait-time").textContent) &&
-		document.querySelector("#live-assertive").textContent.includes("`+unknownEAN+`") && KioskShopper.sounds.includes("error")`)
+		document.querySelector("#live-assertive").textContent.includes("`+unknownEAN+`") && KioskShopper.sounds.includes("chime")`)
 	inView := j.eval("in view", `(() => {
 		const inside = (e, box) => { const r = e.getBoundingClientRect(); return r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.left >= box.left - 1 && r.right <= box.right + 1; };
 		const win = {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
