@@ -59,26 +59,66 @@ const (
 	AlertRefundDue = "refund_due"
 )
 
-// AlertTypes is the policy of every alert type.
+// AlertTypes is the policy of every alert type: every type the lane raises is
+// here (raising another is refused as a bug). Role is the least role that may
+// resolve it — an escalation calls NextRole, and whoever came first may still
+// resolve it. Presence is lane when someone must stand at the lane to clear it
+// (see the item, the shopper, their ID, the bagging area, a device), remote
+// when it can be cleared from anywhere (a look at the terminal's journal, a
+// word over the intercom); only remote staff are bound by it. A bagging
+// mismatch, when the bagging rules raise one, needs someone at the lane; a
+// full disk cannot be journaled at all, so it is logged, not raised.
 var AlertTypes = map[string]AlertType{
-	AlertItemNotFound:  {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
-	AlertVoidRequest:   {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
-	AlertCancelRequest: {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
-	AlertAgeCheck:      {BlocksPayment: true, Role: "attendant", EscalateAfter: 90 * time.Second},
-	AlertHelp:          {Role: "attendant", EscalateAfter: 90 * time.Second},
-	AlertTypedLabel:    {Blocking: true, Role: "attendant", EscalateAfter: 60 * time.Second},
+	// Someone must look at the item in the shopper's hands.
+	AlertItemNotFound: {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	// Taking an item back: someone checks it leaves the bag.
+	AlertVoidRequest: {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	// A basket with items is cancelled: someone sees the items go back.
+	AlertCancelRequest: {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	// An ID is checked in person (remote staff only where the store allows it:
+	// Config.RemoteAgeChecks, e.g. with a camera at the lane).
+	AlertAgeCheck: {BlocksPayment: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 90 * time.Second, NextRole: RoleSupervisor},
+	// A question can be answered over the intercom or the handheld.
+	AlertHelp: {Role: RoleAttendant, Presence: PresenceRemote, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	// Staff read the label on the item itself.
+	AlertTypedLabel: {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
 
-	AlertScannerFault:   {Role: "attendant", EscalateAfter: 60 * time.Second},
-	AlertPrinterFault:   {BlocksPayment: true, Role: "attendant", EscalateAfter: 60 * time.Second},
-	AlertPrinterWarning: {Role: "attendant", EscalateAfter: 10 * time.Minute},
-	AlertScaleFault:     {Role: "attendant", EscalateAfter: 60 * time.Second},
-	AlertTerminalFault:  {Role: "attendant", EscalateAfter: 60 * time.Second},
+	// A device is replugged, refilled or closed by hand; they clear themselves on recovery.
+	AlertScannerFault: {Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	AlertPrinterFault: {BlocksPayment: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	// Paper near end blocks nothing: remote staff may note it for the next
+	// round, and the printer clears it once refilled.
+	AlertPrinterWarning: {Role: RoleAttendant, Presence: PresenceRemote, EscalateAfter: 10 * time.Minute, NextRole: RoleSupervisor},
+	AlertScaleFault:     {Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	AlertTerminalFault:  {Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
 
-	AlertCashPayment:       {Role: "attendant", EscalateAfter: 60 * time.Second},
-	AlertPaymentFailed:     {Role: "attendant", EscalateAfter: 90 * time.Second},
-	AlertPaymentUnknown:    {Role: "supervisor", EscalateAfter: 60 * time.Second},
-	AlertReceiptNotPrinted: {Role: "attendant", EscalateAfter: 5 * time.Minute},
-	AlertRefundDue:         {Role: "supervisor", EscalateAfter: 10 * time.Minute},
+	// Money changes hands at the lane.
+	AlertCashPayment: {Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	// The shopper may try again or pay at the attendant; staff may advise from anywhere.
+	AlertPaymentFailed: {Role: RoleAttendant, Presence: PresenceRemote, EscalateAfter: 90 * time.Second, NextRole: RoleSupervisor},
+	// Settled from the terminal's journal, which the back office reads too.
+	AlertPaymentUnknown: {Role: RoleSupervisor, Presence: PresenceRemote, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	// A reprint is sent to the lane's printer from anywhere; the shopper may be gone.
+	AlertReceiptNotPrinted: {Role: RoleAttendant, Presence: PresenceRemote, EscalateAfter: 5 * time.Minute, NextRole: RoleSupervisor},
+	// A refund goes through the terminal's or the acquirer's back office.
+	AlertRefundDue: {Role: RoleSupervisor, Presence: PresenceRemote, EscalateAfter: 10 * time.Minute, NextRole: RoleSupervisor},
+}
+
+// MaxAlertLevel is how often an alert escalates: after that the supervisor
+// it reached stays called, and the journal is not filled with pages for an
+// alert that stays open overnight (a scanner left unplugged).
+const MaxAlertLevel = 3
+
+// roleRank orders the roles for "the least role that may": remote staff rank
+// as attendants, and only on alerts that need no one at the lane.
+func roleRank(role string) int {
+	switch role {
+	case RoleAttendant, RoleRemote:
+		return 1
+	case RoleSupervisor:
+		return 2
+	}
+	return 0
 }
 
 // Alert is an open or resolved exception of a lane.
@@ -92,6 +132,17 @@ type Alert struct {
 	ResolvedAt *time.Time      `json:"resolvedAt,omitempty"`
 	ResolvedBy string          `json:"resolvedBy,omitempty"`
 	Resolution string          `json:"resolution,omitempty"`
+	// Role is the role called now: the type's, or NextRole after an
+	// escalation; Level counts the escalations.
+	Role  string `json:"role,omitempty"`
+	Level int    `json:"level,omitempty"`
+	// AckedAt is when staff first took the alert ("on my way"); AckedBy who
+	// took it last (another staff member may take it over).
+	AckedAt *time.Time `json:"ackedAt,omitempty"`
+	AckedBy string     `json:"ackedBy,omitempty"`
+	// EscalatesAt is when the next role is called if it is still open; nil
+	// once it reached MaxAlertLevel.
+	EscalatesAt *time.Time `json:"escalatesAt,omitempty"`
 }
 
 // AlertDetail is what an alert carries; fields are set per type.

@@ -42,7 +42,26 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 	case OpFinish:
 		return l.finish(w)
 	case OpCashTaken:
+		if err := mayAtLane(cmd.actor, RoleAttendant, cmd.Op); err != nil {
+			return err
+		}
 		return l.cashTaken(w, cmd.By)
+	case OpAck:
+		return l.ack(w, cmd)
+	case OpStaffVoid:
+		return l.staffVoid(w, cmd)
+	case OpPriceOverride:
+		return l.priceOverride(w, cmd)
+	case OpSellUnknown:
+		return l.sellUnknown(w, cmd)
+	case OpStaffCancel:
+		return l.staffCancel(w, cmd)
+	case OpLaneClose, OpLaneOpen: // any role, from anywhere
+		return l.setClosed(w, cmd, cmd.Op == OpLaneClose)
+	case OpHelpOpened:
+		return l.helpOpened(w, cmd.Topic)
+	case opTick:
+		return l.escalate(w)
 	case opPayment:
 		return l.payment(w, cmd.pay, cmd.payTxn)
 	case opPrinted:
@@ -130,6 +149,9 @@ func basketFrozen(st *state, op Op) error {
 
 func (l *Lane) startTxn(w *writer) error {
 	st := w.st
+	if st.closed {
+		return errorf(KindState, "lane.closed", "this lane is closed: please use another lane")
+	}
 	day := w.now.In(l.cfg.Location).Format("060102") // the store's calendar day, not UTC's
 	prefix := l.cfg.Store + l.cfg.Lane + day
 	var n int
@@ -500,6 +522,11 @@ func (l *Lane) checkAge(w *writer, minAge int) error {
 
 // setQty changes a line's quantity (0 voids it) and journals it as typ.
 func (l *Lane) setQty(w *writer, ln *line, qty int, typ string) error {
+	return l.setQtyWith(w, ln, qty, typ, nil)
+}
+
+// setQtyWith is setQty with more to say in the event (who did it, why).
+func (l *Lane) setQtyWith(w *writer, ln *line, qty int, typ string, extra map[string]any) error {
 	from := ln.qty
 	if qty == 0 {
 		ln.voided = true
@@ -515,7 +542,11 @@ func (l *Lane) setQty(w *writer, ln *line, qty int, typ string) error {
 		return err
 	}
 	w.changed = append(w.changed, ln.no)
-	return w.emit(typ, map[string]any{"line": ln.lv, "fromQty": from, "toQty": qty})
+	body := map[string]any{"line": ln.lv, "fromQty": from, "toQty": qty}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return w.emit(typ, body)
 }
 
 func (l *Lane) activeLine(st *state, no int) (*line, error) {
@@ -598,6 +629,13 @@ func (l *Lane) checkout(w *writer) error {
 
 // endTxn closes the open transaction; its open alerts are closed by the system.
 func (l *Lane) endTxn(w *writer, reason, by string) error {
+	return l.endTxnWith(w, reason, by, map[string]any{"by": by})
+}
+
+// endTxnWith is endTxn whose txn_<reason> event says body (by, and for staff
+// their role and reason). A transaction in which the shopper opened self-help
+// but raised no help alert ends with help_deflected, naming the topics.
+func (l *Lane) endTxnWith(w *writer, reason, by string, body map[string]any) error {
 	st := w.st
 	t := st.txn
 	if reason == "paid" {
@@ -624,8 +662,13 @@ func (l *Lane) endTxn(w *writer, reason, by string) error {
 		reason, store.Stamp(w.now), reason, t.id); err != nil {
 		return err
 	}
-	if err := w.emit("txn_"+reason, map[string]any{"by": by}); err != nil {
+	if err := w.emit("txn_"+reason, body); err != nil {
 		return err
+	}
+	if len(t.helpTopics) > 0 && !t.helpCalled {
+		if err := w.emit("help_deflected", map[string]any{"topics": t.helpTopics}); err != nil {
+			return err
+		}
 	}
 	st.txn = nil
 	if st.lang != l.cfg.Lang {
@@ -656,9 +699,14 @@ func (l *Lane) raiseFor(w *writer, txnID, typ string, d AlertDetail) error {
 
 func (l *Lane) raiseOn(w *writer, txnID, typ string, d AlertDetail, blocking bool) error {
 	st := w.st
+	at, ok := AlertTypes[typ]
+	if !ok {
+		return fmt.Errorf("kiosk: alert type %q is not in AlertTypes", typ)
+	}
 	detail, _ := json.Marshal(d)
 	var txn any
-	a := Alert{Type: typ, Blocking: blocking, Detail: detail, RaisedAt: w.now}
+	deadline := w.now.Add(at.EscalateAfter)
+	a := Alert{Type: typ, Blocking: blocking, Detail: detail, RaisedAt: w.now, Role: at.Role, EscalatesAt: &deadline}
 	if txnID != "" {
 		a.TxnID = txnID
 		txn = a.TxnID
@@ -666,7 +714,8 @@ func (l *Lane) raiseOn(w *writer, txnID, typ string, d AlertDetail, blocking boo
 	if err := w.begin(); err != nil {
 		return err
 	}
-	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, blocking, string(detail), store.Stamp(w.now))
+	res, err := w.tx.StmtContext(w.ctx, l.stmt.alertInsert).ExecContext(w.ctx, l.id, txn, typ, blocking, string(detail), store.Stamp(w.now),
+		a.Role, store.Stamp(deadline))
 	if err != nil {
 		return err
 	}
@@ -674,14 +723,30 @@ func (l *Lane) raiseOn(w *writer, txnID, typ string, d AlertDetail, blocking boo
 		return err
 	}
 	st.alerts = append(st.alerts, a)
+	if typ == AlertHelp && st.txn != nil && txnID == st.txn.id {
+		st.txn.helpCalled = true
+	}
 	return w.emit("alert_raised", a)
 }
 
 func (l *Lane) closeAlert(w *writer, a Alert, by, outcome string) error {
-	if err := w.exec(l.stmt.alertResolve, store.Stamp(w.now), by, outcome, a.ID); err != nil {
+	return l.closeAlertWhy(w, a, by, "", outcome, "")
+}
+
+// closeAlertWhy resolves a: by whom (and in which role, for staff), how
+// (outcome) and why (reason, as staff gave it).
+func (l *Lane) closeAlertWhy(w *writer, a Alert, by, role, outcome, reason string) error {
+	if err := w.exec(l.stmt.alertResolve, store.Stamp(w.now), by, outcome, nilIfEmpty(reason), a.ID); err != nil {
 		return err
 	}
-	return w.emit("alert_resolved", map[string]any{"id": a.ID, "type": a.Type, "by": by, "outcome": outcome})
+	body := map[string]any{"id": a.ID, "type": a.Type, "by": by, "outcome": outcome}
+	if role != "" {
+		body["role"] = role
+	}
+	if reason != "" {
+		body["reason"] = reason
+	}
+	return w.emit("alert_resolved", body)
 }
 
 func (l *Lane) resolve(w *writer, cmd Command) error {
@@ -701,6 +766,9 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 		return errorf(KindNotFound, "alert.not_found", "no alert %d on lane %s", cmd.AlertID, l.id)
 	}
 	a := st.alerts[idx]
+	if err := l.mayClear(cmd.actor, a.Type); err != nil {
+		return err
+	}
 	var d AlertDetail
 	_ = json.Unmarshal(a.Detail, &d)
 	approved := cmd.Outcome == "approved"
@@ -717,7 +785,14 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 		}
 	}
 	st.alerts = append(st.alerts[:idx], st.alerts[idx+1:]...)
-	if err := l.closeAlert(w, a, cmd.By, cmd.Outcome); err != nil {
+	var role, reason string
+	if cmd.actor != nil {
+		role = cmd.actor.Role
+	}
+	if cmd.staff != nil {
+		reason = cmd.staff.Reason
+	}
+	if err := l.closeAlertWhy(w, a, cmd.By, role, cmd.Outcome, reason); err != nil {
 		return err
 	}
 	switch a.Type {

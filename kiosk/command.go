@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kiosk-sco/kiosk/devices"
@@ -39,6 +41,7 @@ const (
 	opPayment      Op = "payment_worker"  // news from the payment worker
 	opPrinted      Op = "receipt_outcome" // how printing the paid receipt went
 	opEndOfDay     Op = "terminal_end_of_day"
+	opTick         Op = "tick" // the lane's clock: escalate what is due
 )
 
 // Command is one input to the lane. Which fields matter depends on Op.
@@ -57,13 +60,26 @@ type Command struct {
 	Method    string `json:"method,omitempty"`  // OpPay: card or attendant
 	Choice    string `json:"choice,omitempty"`  // OpReceipt: print, qr or none
 	Bags      string `json:"bags,omitempty"`    // OpStart: own (brought bags) or none; empty: not asked
+	Topic     string `json:"topic,omitempty"`   // OpHelpOpened: a HelpTopics entry
 	IdemKey   string `json:"-"`                 // idempotency key: a retry returns the first result
 	staffOnly bool
 	dev       *devices.Event // device inputs
 	note      map[string]any // opReceipt: what was printed
 	pay       *payInput      // opPayment
 	payTxn    string         // opPrinted, opPayment reversals: the transaction
+	// Staff actions (Lane.Staff): who acts and what they asked; nil for the
+	// staff socket's Resolve and CashTaken, whose user is the kiosk's owner.
+	actor *Actor
+	staff *StaffAction
+	at    time.Time // opTick: the clock reading the tick was checked at
 }
+
+// HelpTopics are the self-help topics the shopper's help screen opens
+// (OpHelpOpened).
+var HelpTopics = []string{"weighing", "not_scanning", "own_bag", "paying", "age"}
+
+// MaxReason bounds the reason staff give for an action, in characters.
+const MaxReason = 200
 
 // MaxIdemKey bounds an idempotency key.
 const MaxIdemKey = 128
@@ -82,12 +98,29 @@ func (c *Command) check() error {
 	if len(c.IdemKey) > MaxIdemKey || !printable(c.IdemKey) {
 		return errorf(KindInvalid, "request.idempotency_key", "idempotency key must be at most %d printable ASCII characters", MaxIdemKey)
 	}
+	if c.staff != nil {
+		if err := c.staff.check(); err != nil {
+			return err
+		}
+	}
 	switch c.Op {
 	case OpStart:
 		if c.Bags != "" && c.Bags != "own" && c.Bags != "none" {
 			return errorf(KindInvalid, "request.bags", "bags must be own or none")
 		}
 	case OpCancel, OpCheckout, OpResume, OpHelp, OpPayCancel, OpFinish:
+	case OpHelpOpened:
+		if !slices.Contains(HelpTopics, c.Topic) {
+			return errorf(KindInvalid, "request.topic", "topic must be one of %s", strings.Join(HelpTopics, ", "))
+		}
+	case opTick:
+		if !c.staffOnly {
+			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
+		}
+	case OpAck, OpStaffVoid, OpPriceOverride, OpSellUnknown, OpStaffCancel, OpLaneClose, OpLaneOpen:
+		if !c.staffOnly || c.actor == nil || c.staff == nil {
+			return errorf(KindInvalid, "request.op", "%s is a staff action", c.Op)
+		}
 	case OpPay:
 		if c.Method != MethodCard && c.Method != MethodAttendant {
 			return errorf(KindInvalid, "request.method", "method must be card or attendant")
@@ -170,6 +203,15 @@ func (c *Command) String() string { return fmt.Sprintf("%s%+v", c.Op, *c) }
 // from another command sent under the same idempotency key.
 func (c *Command) fingerprint() string {
 	b, _ := json.Marshal(c) // the exported fields; the key itself is not among them
+	if c.staff != nil {
+		// A staff action: what was asked and by whom, so that the same key on
+		// another action, or another staff member's, is no retry.
+		s, _ := json.Marshal(struct {
+			A *StaffAction
+			W *Actor
+		}{c.staff, c.actor})
+		b = append(b, s...)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }

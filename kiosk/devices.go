@@ -71,6 +71,10 @@ func (l *Lane) handleDevice(ctx context.Context, ev devices.Event) {
 		// identifier): the shopper hears of it as of any misread.
 		l.hub.publish(Update{Notice: &Notice{Kind: "scan_refused", Code: "scan." + ev.Scan.Refused,
 			Message: "please scan again", Role: string(ev.Role)}})
+	case ev.Kind == devices.KindScan && ev.Scan != nil && l.cfg.StaffBadge != nil && l.cfg.StaffBadge(ev.Scan.Data):
+		// A staff badge: no product, and no code in the journal (it opens a
+		// login); only the lane's own screen hears of it.
+		l.hub.publish(Update{Notice: &Notice{Kind: "staff_badge", Code: ev.Scan.Data, Role: string(ev.Role)}})
 	case ev.Kind == devices.KindScan && ev.Scan != nil:
 		_, err = l.handle(ctx, Command{Op: OpScan, Code: ev.Scan.Data, Source: "scanner"})
 		var ke *Error

@@ -55,8 +55,22 @@ type Config struct {
 	Printer Printer
 	// Payment holds the caps on offline card approvals.
 	Payment PaymentConfig
-	Now     func() time.Time
-	Log     *slog.Logger
+	// RemoteAgeChecks lets remote staff approve age checks (a store with a
+	// camera at the lane, where the law allows it); otherwise an age check
+	// needs someone at the lane.
+	RemoteAgeChecks bool
+	// StaffBadge reports whether a code the lane's scanner read is a staff
+	// badge. Such a read is neither looked up nor journaled: subscribers get a
+	// Notice{Kind: "staff_badge", Code: code} (the lane's own screen opens the
+	// attendant login with it). It runs on the lane's goroutine: keep it
+	// quick (a lookup in memory). nil: no badges.
+	StaffBadge func(code string) bool
+	// Now is the lane's clock: timestamps and alert escalations follow it.
+	Now func() time.Time
+	// Tick makes the lane check its alerts' escalations, at Now (the value
+	// sent is ignored). nil: once a second.
+	Tick <-chan time.Time
+	Log  *slog.Logger
 }
 
 func (c *Config) setDefaults() error {
@@ -256,10 +270,18 @@ func (l *Lane) Run(ctx context.Context) {
 		l.workers.Add(1)
 		go l.watchTerminal(ctx, l.term)
 	}
+	tick := l.cfg.Tick
+	if tick == nil {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick:
+			l.tick(context.WithoutCancel(ctx))
 		case r := <-l.reqs:
 			// Once the lane took a command it runs it to its end, whatever
 			// becomes of the caller: a commit half-way is not a thing, and
@@ -271,6 +293,21 @@ func (l *Lane) Run(ctx context.Context) {
 		case ev := <-l.devs:
 			l.handleDevice(context.WithoutCancel(ctx), ev) // as commands: run to the end
 		}
+	}
+}
+
+// tick escalates the open alerts whose time is up. The clock is read only
+// while an alert may still escalate, and the state copied only when one is due.
+func (l *Lane) tick(ctx context.Context) {
+	if !l.st.escalating() {
+		return
+	}
+	now := l.cfg.Now().UTC()
+	if !l.st.due(now) {
+		return
+	}
+	if _, err := l.handle(ctx, Command{Op: opTick, staffOnly: true, at: now}); err != nil {
+		l.cfg.Log.Error("lane: escalation failed", "lane", l.id, "err", err)
 	}
 }
 
@@ -328,7 +365,11 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 		}
 	}
 	st := l.st.clone()
-	w := &writer{l: l, ctx: ctx, st: &st, now: l.cfg.Now().UTC()}
+	now := cmd.at
+	if now.IsZero() {
+		now = l.cfg.Now().UTC()
+	}
+	w := &writer{l: l, ctx: ctx, st: &st, now: now}
 	err := l.apply(w, cmd)
 	if err == nil && len(w.events) == 0 && cmd.IdemKey == "" {
 		// Nothing to record. Every journaled change emits an event, so what the
@@ -560,8 +601,8 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
 	s.lineUpdate = p(`UPDATE lines SET qty = ?, amount_minor = ?, voided = ? WHERE txn_id = ? AND line_no = ?`)
 	s.txnTotals = p(`UPDATE transactions SET total_minor = ?, items = ? WHERE id = ?`)
 	s.idemInsert = p(`INSERT INTO idempotency (lane_id, key, at, request, response) VALUES (?, ?, ?, ?, ?)`)
-	s.alertInsert = p(`INSERT INTO alerts (lane_id, txn_id, type, blocking, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?)`)
-	s.alertResolve = p(`UPDATE alerts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL`)
+	s.alertInsert = p(`INSERT INTO alerts (lane_id, txn_id, type, blocking, detail, raised_at, role, escalates_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	s.alertResolve = p(`UPDATE alerts SET resolved_at = ?, resolved_by = ?, resolution = ?, reason = ? WHERE id = ? AND resolved_at IS NULL`)
 	if err != nil {
 		s.close()
 		return fmt.Errorf("kiosk: prepare: %w", err)

@@ -60,7 +60,10 @@ func startLaneWith(t *testing.T, db *store.DB, clock time.Time, edit func(*Confi
 		t.Fatal(err)
 	}
 	tl := &testLane{t: t, db: db, clock: clock}
-	cfg := Config{Decode: catalog.DecodeOptions{RCN: de}, Now: func() time.Time { tl.clock = tl.clock.Add(time.Second); return tl.clock }}
+	// The clock moves a second per reading; escalations are checked only
+	// when a test feeds Tick (a 1 s ticker would read the clock at random).
+	cfg := Config{Decode: catalog.DecodeOptions{RCN: de}, Now: func() time.Time { tl.clock = tl.clock.Add(time.Second); return tl.clock },
+		Tick: make(chan time.Time)}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -22,8 +23,9 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 	}
 	var t txnState
 	var started, phase string
-	err := db.QueryRowContext(ctx, `SELECT id, started_at, state, age_approved, lang FROM transactions WHERE lane_id = ? AND ended_at IS NULL`, l.id).
-		Scan(&t.id, &started, &phase, &t.ageApproved, &st.lang)
+	var topics string
+	err := db.QueryRowContext(ctx, `SELECT id, started_at, state, age_approved, lang, help_topics FROM transactions WHERE lane_id = ? AND ended_at IS NULL`, l.id).
+		Scan(&t.id, &started, &phase, &t.ageApproved, &st.lang, &topics)
 	switch {
 	case err == sql.ErrNoRows:
 	case err != nil:
@@ -31,6 +33,13 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 	default:
 		t.started = store.ParseStamp(started)
 		t.phase = State(phase)
+		if err := json.Unmarshal([]byte(topics), &t.helpTopics); err != nil {
+			return st, fmt.Errorf("kiosk: load help topics of %s: %w", t.id, err)
+		}
+		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM alerts WHERE txn_id = ? AND type = ?)`, t.id, AlertHelp).
+			Scan(&t.helpCalled); err != nil {
+			return st, fmt.Errorf("kiosk: load help alerts: %w", err)
+		}
 		if t.lines, err = l.loadLines(ctx, db, t.id); err != nil {
 			return st, err
 		}
@@ -47,23 +56,72 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 			}
 		}
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, coalesce(txn_id, ''), type, blocking, detail, raised_at FROM alerts
+	if err := l.loadAlerts(ctx, db, &st); err != nil {
+		return st, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT closed FROM lane_state WHERE lane_id = ?`, l.id).Scan(&st.closed); err != nil && err != sql.ErrNoRows {
+		return st, fmt.Errorf("kiosk: load lane state: %w", err)
+	}
+	return st, nil
+}
+
+// loadAlerts reads the open alerts back with their acknowledgement and
+// escalation, and the wait times of the last acknowledged ones. An alert
+// raised before escalations were kept escalates from its raise.
+func (l *Lane) loadAlerts(ctx context.Context, db *sql.DB, st *state) error {
+	rows, err := db.QueryContext(ctx, `SELECT id, coalesce(txn_id, ''), type, blocking, detail, raised_at, coalesce(role, ''), level,
+		coalesce(acked_at, ''), coalesce(acked_by, ''), escalates_at FROM alerts
 		WHERE lane_id = ? AND resolved_at IS NULL ORDER BY id`, l.id)
 	if err != nil {
-		return st, fmt.Errorf("kiosk: load alerts: %w", err)
+		return fmt.Errorf("kiosk: load alerts: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var a Alert
-		var detail, raised string
-		if err := rows.Scan(&a.ID, &a.TxnID, &a.Type, &a.Blocking, &detail, &raised); err != nil {
-			return st, err
+		var detail, raised, acked string
+		var escalates sql.NullString
+		if err := rows.Scan(&a.ID, &a.TxnID, &a.Type, &a.Blocking, &detail, &raised, &a.Role, &a.Level, &acked, &a.AckedBy, &escalates); err != nil {
+			return err
 		}
 		a.Detail = json.RawMessage(detail)
 		a.RaisedAt = store.ParseStamp(raised)
+		at := AlertTypes[a.Type]
+		if acked != "" {
+			t := store.ParseStamp(acked)
+			a.AckedAt = &t
+		}
+		switch {
+		case escalates.Valid:
+			t := store.ParseStamp(escalates.String)
+			a.EscalatesAt = &t
+		case a.Role == "": // from before escalations were kept
+			t := a.RaisedAt.Add(at.EscalateAfter)
+			a.EscalatesAt = &t
+		}
+		if a.Role == "" {
+			a.Role = at.Role
+		}
 		st.alerts = append(st.alerts, a)
 	}
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	wrows, err := db.QueryContext(ctx, `SELECT raised_at, acked_at FROM alerts WHERE lane_id = ? AND acked_at IS NOT NULL
+		ORDER BY acked_at DESC LIMIT ?`, l.id, ackWaitWindow)
+	if err != nil {
+		return fmt.Errorf("kiosk: load alert waits: %w", err)
+	}
+	defer wrows.Close()
+	for wrows.Next() {
+		var raised, acked string
+		if err := wrows.Scan(&raised, &acked); err != nil {
+			return err
+		}
+		st.ackWaits = append(st.ackWaits, store.ParseStamp(acked).Sub(store.ParseStamp(raised)))
+	}
+	slices.Reverse(st.ackWaits)
+	st.waitS = expectedWait(st.ackWaits)
+	return wrows.Err()
 }
 
 // loadPayments reads the transaction's payment attempts back: the approved

@@ -786,12 +786,17 @@ func (l *Lane) closePaymentAlert(w *writer, outcome string) error {
 
 // dropAlert closes an open alert by id.
 func (l *Lane) dropAlert(w *writer, id int64, by, outcome string) error {
+	return l.dropAlertWhy(w, id, by, "", outcome, "")
+}
+
+// dropAlertWhy closes an open alert by id, saying who (in which role) and why.
+func (l *Lane) dropAlertWhy(w *writer, id int64, by, role, outcome, reason string) error {
 	st := w.st
 	for i := range st.alerts {
 		if st.alerts[i].ID == id {
 			a := st.alerts[i]
 			st.alerts = append(st.alerts[:i:i], st.alerts[i+1:]...)
-			return l.closeAlert(w, a, by, outcome)
+			return l.closeAlertWhy(w, a, by, role, outcome, reason)
 		}
 	}
 	return nil

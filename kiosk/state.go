@@ -26,6 +26,13 @@ type state struct {
 	baggingG  int
 	produce   produceScale
 	nextBags  string // OpStart: the own-bag answer for the transaction it starts
+
+	closed bool // staff closed the lane: no transaction starts
+	// ackWaits are the raise-to-acknowledgement times of the lane's last
+	// acknowledged alerts, oldest first (replaced, never changed in place);
+	// waitS is the wait shoppers are told, from them.
+	ackWaits []time.Duration
+	waitS    int
 }
 
 // produceScale is what the lane knows of the produce scale's load. A weighed
@@ -63,6 +70,10 @@ type txnState struct {
 	// verifying: after a restart, an approval recorded just before the
 	// crash is being checked with the terminal (it may have reversed it).
 	verifying bool
+	// helpTopics are the self-help topics opened in it (replaced, never
+	// changed in place); helpCalled: a help alert was raised in it.
+	helpTopics []string
+	helpCalled bool
 }
 
 type line struct {
@@ -151,6 +162,8 @@ func (s *state) shownState() State {
 	switch {
 	case s.blocking() != nil:
 		return StateSuspended
+	case s.txn == nil && s.closed:
+		return StateClosed
 	case s.txn == nil:
 		return StateIdle
 	default:
@@ -187,7 +200,9 @@ func (l *Lane) buildView(s *state) *View {
 	v := &View{Lane: l.id, Seq: s.seq, State: s.shownState(), Lang: s.lang, Currency: l.cfg.Currency,
 		Lines: []LineView{}, Alerts: []AlertView{}, Totals: TotalsView{Total: "0.00", VAT: []VATView{}}, enc: &viewCache{}}
 	for _, a := range s.alerts {
-		v.Alerts = append(v.Alerts, AlertView{ID: a.ID, Type: a.Type, Blocking: a.Blocking, Detail: a.Detail, RaisedAt: a.RaisedAt})
+		v.Alerts = append(v.Alerts, AlertView{ID: a.ID, Type: a.Type, Blocking: a.Blocking, Detail: a.Detail, RaisedAt: a.RaisedAt,
+			TxnID: a.TxnID, Role: a.Role, Level: a.Level, Presence: AlertTypes[a.Type].Presence, AckedAt: a.AckedAt, AckedBy: a.AckedBy,
+			EscalatesAt: a.EscalatesAt, ExpectedWaitS: s.waitS})
 	}
 	if s.txn == nil {
 		return v

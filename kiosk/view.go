@@ -231,9 +231,11 @@ type Update struct {
 }
 
 // Notice tells the screen something that is not a change of the lane: a refused
-// device scan ("please scan again") or a new produce-scale weight.
+// device scan ("please scan again"), a new produce-scale weight, or a staff
+// badge the scanner read (Code is the badge's code: for the lane's own
+// screen only, never to be sent off the kiosk).
 type Notice struct {
-	Kind    string `json:"kind"` // scan_refused, scale
+	Kind    string `json:"kind"` // scan_refused, scale, staff_badge
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	Role    string `json:"role,omitempty"`

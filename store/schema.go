@@ -177,6 +177,30 @@ CREATE TABLE payments (
 CREATE INDEX payments_open ON payments (lane_id) WHERE state IN ('requested', 'sent', 'unknown', 'waiting_staff');
 CREATE INDEX payments_to_reverse ON payments (lane_id) WHERE reverse_receipt IS NOT NULL AND reversed_at IS NULL;
 `,
+	// 5: the life of an alert (acknowledged, escalated, resolved with a
+	// reason), whether a lane is closed, and the self-help topics a shopper
+	// opened in a transaction (a help opened without a staff call is a
+	// deflected one).
+	`
+ALTER TABLE alerts ADD COLUMN acked_at TEXT;      -- first "on my way"
+ALTER TABLE alerts ADD COLUMN acked_by TEXT;      -- who took it last
+ALTER TABLE alerts ADD COLUMN level INTEGER NOT NULL DEFAULT 0; -- escalations so far
+ALTER TABLE alerts ADD COLUMN role TEXT;          -- the role called now; NULL: the type's
+ALTER TABLE alerts ADD COLUMN escalated_at TEXT;  -- the last escalation
+ALTER TABLE alerts ADD COLUMN escalates_at TEXT;  -- the next one; NULL: none (or the type's default for older rows)
+ALTER TABLE alerts ADD COLUMN reason TEXT;        -- why staff resolved it so
+CREATE INDEX alerts_acked ON alerts (lane_id, acked_at) WHERE acked_at IS NOT NULL;
+
+CREATE TABLE lane_state (
+	lane_id    TEXT PRIMARY KEY NOT NULL,
+	closed     INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)),
+	changed_by TEXT NOT NULL,
+	changed_at TEXT NOT NULL,
+	reason     TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+ALTER TABLE transactions ADD COLUMN help_topics TEXT NOT NULL DEFAULT '[]'; -- JSON array, in the order first opened
+`,
 }
 
 // SchemaVersion is the number of migrations this build knows.
