@@ -100,6 +100,8 @@ type journey struct {
 	size journeySize
 	axe  string
 	n    int // screenshots taken
+	// shotPrefix names the screenshots (default "journey").
+	shotPrefix string
 }
 
 func (j *journey) eval(step, js string) []byte {
@@ -155,7 +157,11 @@ func (j *journey) check(state string, shot bool) {
 	j.tab.snapshot() // raw keys, placeholders, NaN
 	if shot {
 		j.n++
-		j.tab.screenshot(fmt.Sprintf("journey-%s-%s-%02d-%s.png", j.size.name, j.lang, j.n, state), false)
+		prefix := j.shotPrefix
+		if prefix == "" {
+			prefix = "journey"
+		}
+		j.tab.screenshot(fmt.Sprintf("%s-%s-%s-%02d-%s.png", prefix, j.size.name, j.lang, j.n, state), false)
 	}
 }
 
