@@ -197,7 +197,7 @@ func (j *journey) helpWalk() {
 		return tx('`+card+`[data-acked="true"] .alert-status') === `+jsString(T("alert.status.coming"))+` &&
 			document.querySelector('`+card+` .alert-expect') === null && /\d:\d\d/.test(tx('`+card+` .wait-time')) &&
 			tx('#alert .alert-info[data-type="help"][data-acked="true"] .alert-status') === `+jsString(T("alert.status.coming"))+` &&
-			tx("#help-label") === `+jsString(T("alert.status.coming"))+`;
+			tx("#help-label") === `+jsString(T("help.coming"))+`;
 	})()`)
 	if txt := string(j.eval("alert text", `document.querySelector("#alert").textContent`)); strings.Contains(txt, "anna") {
 		t.Errorf("%s: the shopper screen names the staff member's login: %s", where, txt)

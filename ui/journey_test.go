@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
 
+	"github.com/kiosk-sco/kiosk/i18n"
 	"github.com/kiosk-sco/kiosk/internal/testout"
 	"github.com/kiosk-sco/kiosk/kiosk"
 )
@@ -511,6 +512,15 @@ func TestAttendantPaymentInBrowser(t *testing.T) {
 	if cash == 0 {
 		t.Fatalf("no cash_payment alert: %+v", ts.lane.View().Alerts)
 	}
+	// What happens next: called, then (staff acknowledge) on the way.
+	tab.waitFor("staff called", `!document.querySelector("#paying-status").hidden &&
+		document.querySelector("#paying-status").textContent === "`+i18n.T("de", "alert.status.called")+`"`)
+	if _, err := ts.lane.Staff(tab.ctx, kiosk.Actor{ID: "anna", Role: kiosk.RoleAttendant, Where: "test"},
+		kiosk.StaffAction{Op: kiosk.OpAck, AlertID: cash}, ""); err != nil {
+		t.Fatal(err)
+	}
+	tab.waitFor("staff on the way", `document.querySelector("#paying-status").dataset.acked === "true" &&
+		document.querySelector("#paying-status").textContent === "`+i18n.T("de", "alert.status.coming")+`"`)
 	if _, err := ts.lane.Resolve(tab.ctx, cash, "approved", "anna", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -1042,7 +1042,7 @@
       el.alert.dataset.types = all.map((a) => String(a.type)).join(" ");
 
       const help = all.find((a) => a.type === "help");
-      el.helpLabel.textContent = help ? (acked(help) ? t("alert.status.coming") : t("help.pending")) : t("help.button");
+      el.helpLabel.textContent = help ? (acked(help) ? t("help.coming") : t("help.pending")) : t("help.button");
       el.help.classList.toggle("pending", !!help);
       el.help.dataset.pending = help ? "true" : "false";
     }
