@@ -181,7 +181,8 @@ func (j *journey) helpWalk() {
 		document.querySelector('`+card+`[data-acked="false"] .alert-status') !== null &&
 		document.querySelector('`+card+` .alert-status').textContent === `+jsString(T("alert.status.called"))+` &&
 		document.querySelector('`+card+` .alert-message').textContent === `+jsString(T("alert.item_not_found"))+` &&
-		/\d:\d\d/.test(document.querySelector('`+card+` .wait-time').textContent) && KioskShopper.sounds.includes("chime")`)
+		/\d:\d\d/.test(document.querySelector('`+card+` .wait-time').textContent) && KioskShopper.sounds.includes("chime") &&
+		document.querySelector("#live-assertive").textContent.includes(`+jsString(T("alert.status.called"))+`)`)
 	unknownID := alertOf(t, j.ts.lane, kiosk.AlertItemNotFound)
 	j.expectShown(card)
 	j.check("alert-called", true)
@@ -199,7 +200,8 @@ func (j *journey) helpWalk() {
 		return tx('`+card+`[data-acked="true"] .alert-status') === `+jsString(T("alert.status.coming"))+` &&
 			document.querySelector('`+card+` .alert-expect') === null && /\d:\d\d/.test(tx('`+card+` .wait-time')) &&
 			tx('#alert .alert-info[data-type="help"][data-acked="true"] .alert-status') === `+jsString(T("alert.status.coming"))+` &&
-			tx("#help-label") === `+jsString(T("help.coming"))+`;
+			tx("#help-label") === `+jsString(T("help.coming"))+` &&
+			tx("#live-polite").includes(`+jsString(T("alert.status.coming"))+`);
 	})()`)
 	if txt := string(j.eval("alert text", `document.querySelector("#alert").textContent`)); strings.Contains(txt, "anna") {
 		t.Errorf("%s: the shopper screen names the staff member's login: %s", where, txt)

@@ -800,7 +800,7 @@
 
     // ---- live regions: each added line, the total and every alert
 
-    let announced = null; // {lines: no → "qty/amount", alerts: Set of ids, total}
+    let announced = null; // {lines: no → "qty/amount", alerts: Set of ids, acked: Set of ids, total}
     function say(region, text) {
       if (!text) return;
       // A region that gets the same text again says nothing: clear it first.
@@ -813,9 +813,12 @@
 
     function announce() {
       if (!view) return;
-      const now = { lines: new Map(), alerts: new Set(), total: (view.totals && view.totals.total) || "0", txn: view.txn ? view.txn.id : "" };
+      const now = { lines: new Map(), alerts: new Set(), acked: new Set(), total: (view.totals && view.totals.total) || "0", txn: view.txn ? view.txn.id : "" };
       for (const ln of lines()) if (ln) now.lines.set(ln.no, (ln.voided ? "v" : "") + ln.qty + "/" + ln.amount);
-      for (const a of alerts()) now.alerts.add(a.id);
+      for (const a of alerts()) {
+        now.alerts.add(a.id);
+        if (acked(a)) now.acked.add(a.id);
+      }
       const before = announced;
       announced = now;
       if (!before) return; // the first view is what is there, not news
@@ -834,13 +837,18 @@
       if (added) sound.beep();
       if (parts.length > 0 || (now.total !== before.total && now.txn)) {
         parts.push(t("announce.total", { total: money(now.total) }));
-        say(el.livePolite, parts.join(". "));
       }
+      // Staff said "on my way" to an alert the shopper knew of.
+      if (alerts().some((a) => now.acked.has(a.id) && !before.acked.has(a.id) && before.alerts.has(a.id))) {
+        parts.push(t("alert.status.coming"));
+      }
+      if (parts.length > 0) say(el.livePolite, parts.join(". "));
       const fresh = alerts().filter((a) => !before.alerts.has(a.id));
       if (fresh.length > 0) {
         say(el.liveAssertive, fresh.map((a) => {
-          const { msg, detail } = alertText(a);
-          return detail ? msg + " " + detail : msg;
+          const { msg, detail, plain } = alertText(a);
+          const status = waited(a) ? statusText(a, plain) : "";
+          return [msg, detail, status].filter(Boolean).join(" ");
         }).join(". "));
         if (fresh.some((a) => a.blocking)) sound.chime();
       }
@@ -1962,7 +1970,8 @@
 
     // tick runs once a second: wait times, the thank-you countdown and the
     // idle reset — an empty basket nobody touches is given up, the welcome
-    // screen returns to the store's language, and the thank-you ends the sale.
+    // and closed screens return to the store's language, and the thank-you
+    // ends the sale.
     let resetting = false;
     let ticks = 0;
     async function tick() {
@@ -1973,7 +1982,7 @@
       let cmd = null;
       if (view.state === "shopping" && activeLines() === 0 && alerts().length === 0 && quiet > timeouts.idleMs) {
         cmd = { op: "cancel" };
-      } else if (view.state === "idle" && view.lang !== config.lang && config.lang && quiet > timeouts.idleMs) {
+      } else if ((view.state === "idle" || view.state === "closed") && view.lang !== config.lang && config.lang && quiet > timeouts.idleMs) {
         cmd = { op: "lang", lang: config.lang };
       } else if (view.state === "receipt") {
         renderThanksReset();
