@@ -120,7 +120,8 @@ func expectedWait(waits []time.Duration) int {
 
 // escalate calls the next role for every open alert whose time is up: its
 // level rises, its role becomes the type's NextRole, and the next escalation
-// is EscalateAfter later, up to MaxAlertLevel.
+// is EscalateAfter later, up to MaxAlertLevel. An alert overdue by several
+// periods (the kiosk was off) escalates once, and again EscalateAfter later.
 func (l *Lane) escalate(w *writer) error {
 	st := w.st
 	for i := range st.alerts {

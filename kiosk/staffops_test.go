@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -51,12 +52,6 @@ func startClockLane(t *testing.T, db *store.DB, edit func(*Config)) *clockLane {
 		}
 	})
 	return cl
-}
-
-func newClockLane(t *testing.T, edit func(*Config)) *clockLane {
-	db := openTestDB(t)
-	t.Cleanup(func() { db.Close() })
-	return startClockLane(t, db, edit)
 }
 
 // tickAt sets the clock to at and has the lane check its escalations; it
@@ -155,6 +150,20 @@ func TestAlertTable(t *testing.T) {
 			t.Errorf("%s suspends the lane but is cleared remotely", typ)
 		}
 	}
+	// Raising a type without a policy is refused (a lane not running: its
+	// state is the test's).
+	db := openTestDB(t)
+	defer db.Close()
+	l, err := Open(t.Context(), db, nil, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.stmt.close()
+	w := &writer{l: l, ctx: t.Context(), st: &l.st, now: t0}
+	if err := l.raise(w, "disk_full", AlertDetail{}); err == nil || !strings.Contains(err.Error(), "not in AlertTypes") {
+		t.Errorf("raising a type without a policy: %v", err)
+	}
+	w.rollback()
 	// What needs someone at the lane.
 	for _, typ := range []string{AlertAgeCheck, AlertVoidRequest, AlertCancelRequest, AlertItemNotFound, AlertCashPayment} {
 		if AlertTypes[typ].Presence != PresenceLane {
@@ -567,8 +576,16 @@ func TestSellUnknown(t *testing.T) {
 				t.Fatalf("line code %q", code)
 			}
 			tl.stop()
-			if v2 := startLane(t, db).View(); v2.Totals.Total != v.Totals.Total || v2.Lines[1].Names != l.Names {
+			tl = startLane(t, db)
+			if v2 := tl.View(); v2.Totals.Total != v.Totals.Total || v2.Lines[1].Names != l.Names {
 				t.Fatalf("after restart: %+v", v2.Lines)
+			}
+			r, err := tl.Receipt(t.Context(), v.Txn.ID) // a line without a GTIN prints
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(fmt.Sprint(r), "Item not found "+unknown) {
+				t.Fatalf("receipt %+v", r)
 			}
 		})
 	}
@@ -606,8 +623,8 @@ func TestLaneClosed(t *testing.T) {
 	tl := startLane(t, db)
 	tl.scan(milk)
 	v := tl.staff(remo, StaffAction{Op: OpLaneClose, Reason: "closing time"}).View
-	if v.State != StateShopping {
-		t.Fatalf("open basket on a closed lane: %s", v.State)
+	if v.State != StateShopping || !v.Closed {
+		t.Fatalf("open basket on a closed lane: %s, closed %v", v.State, v.Closed)
 	}
 	_, body := tl.lastEvent("lane_closed")
 	if body["by"] != "remo" || body["reason"] != "closing time" {
@@ -631,7 +648,7 @@ func TestLaneClosed(t *testing.T) {
 	if v := tl.View(); v.State != StateClosed {
 		t.Fatalf("after restart: %s", v.State)
 	}
-	if v := tl.staff(anna, StaffAction{Op: OpLaneOpen}).View; v.State != StateIdle {
+	if v := tl.staff(anna, StaffAction{Op: OpLaneOpen}).View; v.State != StateIdle || v.Closed {
 		t.Fatalf("opened: %s", v.State)
 	}
 	if _, body := tl.lastEvent("lane_opened"); body["by"] != "anna" {
@@ -780,5 +797,27 @@ func TestStaffIdempotency(t *testing.T) {
 	}
 	if _, err := tl.Staff(t.Context(), sven, act, "k1"); err == nil || err.(*Error).Code != "request.idempotency_key_reused" {
 		t.Fatalf("another staff member under the key: %v", err)
+	}
+}
+
+// An alert raised before escalations were kept (no role, no deadline in its
+// row) is called from its type and escalates from its raise.
+func TestAlertFromBeforeEscalations(t *testing.T) {
+	db := openTestDB(t)
+	defer db.Close()
+	cl := startClockLane(t, db, nil)
+	a := alertOf(t, cl.scan(unknown), AlertItemNotFound)
+	cl.stop()
+	if _, err := db.W.Exec(`UPDATE alerts SET role = NULL, escalates_at = NULL WHERE id = ?`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	cl = startClockLane(t, db, nil)
+	b := alertOf(t, cl.View(), AlertItemNotFound)
+	if b.Role != RoleAttendant || b.EscalatesAt == nil || !b.EscalatesAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("old alert loads as %+v", b)
+	}
+	cl.tickAt(t0.Add(time.Minute))
+	if b := alertOf(t, cl.View(), AlertItemNotFound); b.Level != 1 {
+		t.Fatalf("old alert did not escalate: %+v", b)
 	}
 }

@@ -198,7 +198,7 @@ func (ln *line) view() LineView {
 
 func (l *Lane) buildView(s *state) *View {
 	v := &View{Lane: l.id, Seq: s.seq, State: s.shownState(), Lang: s.lang, Currency: l.cfg.Currency,
-		Lines: []LineView{}, Alerts: []AlertView{}, Totals: TotalsView{Total: "0.00", VAT: []VATView{}}, enc: &viewCache{}}
+		Lines: []LineView{}, Alerts: []AlertView{}, Totals: TotalsView{Total: "0.00", VAT: []VATView{}}, Closed: s.closed, enc: &viewCache{}}
 	for _, a := range s.alerts {
 		v.Alerts = append(v.Alerts, AlertView{ID: a.ID, Type: a.Type, Blocking: a.Blocking, Detail: a.Detail, RaisedAt: a.RaisedAt,
 			TxnID: a.TxnID, Role: a.Role, Level: a.Level, Presence: AlertTypes[a.Type].Presence, AckedAt: a.AckedAt, AckedBy: a.AckedBy,

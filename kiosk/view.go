@@ -41,6 +41,9 @@ type View struct {
 	PayMethods []string `json:"payMethods,omitempty"`
 	// Receipt is the paid sale's receipt, in states paid and receipt.
 	Receipt *ReceiptView `json:"receipt,omitempty"`
+	// Closed: staff closed the lane. No transaction starts; an open one may
+	// finish (State is then its own, and closed once it ended).
+	Closed bool `json:"closed,omitempty"`
 	// LineCount is the number of lines in the basket, voided ones included.
 	LineCount int `json:"lineCount"`
 	// Partial views hold in Lines only the lines one change touched, by their
