@@ -218,11 +218,18 @@ func (j *journey) helpWalk() {
 		}
 	}
 	tab.waitFor("resumed", `document.body.dataset.state === "shopping" && document.querySelector("#alert").hidden`)
-	for _, a := range []kiosk.StaffAction{{Op: kiosk.OpLaneClose, Reason: "end of shift"}, {Op: kiosk.OpStaffCancel, Reason: "lane closing"}} {
+	staff := func(a kiosk.StaffAction) {
+		t.Helper()
 		if _, err := j.ts.lane.Staff(tab.ctx, anna, a, ""); err != nil {
 			t.Fatalf("%s: %s: %v", where, a.Op, err)
 		}
 	}
+	// Closed with a basket open: the shopper finishes, told the lane closes.
+	staff(kiosk.StaffAction{Op: kiosk.OpLaneClose, Reason: "end of shift"})
+	tab.waitFor("closing", `document.body.dataset.state === "shopping" && !document.querySelector("#alert").hidden &&
+		document.querySelector("#alert .lane-closing .alert-info-text").textContent === `+jsString(T("closed.finishing")))
+	j.check("closing", false)
+	staff(kiosk.StaffAction{Op: kiosk.OpStaffCancel, Reason: "lane closing"})
 	tab.waitFor("closed", `document.body.dataset.state === "closed" && document.body.dataset.screen === "closed" &&
 		document.querySelector("#closed-title").textContent === `+jsString(i18n.T(j.ts.lane.View().Lang, "closed.title"))+` &&
 		document.querySelector("#help-button").hidden && !document.querySelector("#staff-link").hidden`)

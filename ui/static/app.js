@@ -1027,6 +1027,14 @@
       if (blocking.length > 0 || state === "suspended") {
         frag.appendChild(make("p", "alert-paused", t("alert.paused")));
       }
+      // Staff closed the lane while this basket was open: it may finish.
+      const closing = !!(view && view.closed) && state !== "closed" && state !== "idle" && state !== "loading";
+      if (closing) {
+        const strip = make("div", "alert-info lane-closing");
+        strip.appendChild(make("span", "alert-info-icon", "i")).setAttribute("aria-hidden", "true");
+        strip.appendChild(make("p", "alert-info-text", t("closed.finishing")));
+        frag.appendChild(strip);
+      }
       for (const a of info) {
         const { msg, detail, plain } = alertText(a);
         const strip = make("div", "alert-info");
@@ -1045,7 +1053,7 @@
         frag.appendChild(strip);
       }
       el.alert.replaceChildren(frag);
-      el.alert.hidden = all.length === 0 && state !== "suspended";
+      el.alert.hidden = all.length === 0 && state !== "suspended" && !closing;
       el.alert.classList.toggle("blocking", blocking.length > 0 || state === "suspended");
       el.alert.dataset.types = all.map((a) => String(a.type)).join(" ");
 
