@@ -209,7 +209,7 @@ const snapshotJS = `(() => {
     text: norm(tr.textContent)
   }));
   const visible = document.body.innerText || "";
-  const leaks = visible.match(/\{\w+\}|\b(?:undefined|NaN|null)\b|\b(?:app|conn|alert|line|vat|totals|actions|produce|weight|entry|help|pay|welcome|basket|col|footer|err|sim|state|lang|header|dev|fault|sample|cat)\.[a-zA-Z_]+(?:\.[a-zA-Z_]+)*\b/g) || [];
+  const leaks = visible.match(/\{\w+\}|\b(?:undefined|NaN|null)\b|\b(?:app|conn|alert|line|vat|totals|actions|produce|weight|entry|help|pay|welcome|basket|col|footer|err|sim|state|lang|header|dev|fault|sample|cat|closed|staff|paying)\.[a-zA-Z_]+(?:\.[a-zA-Z_]+)*\b/g) || [];
   const alert = q("#alert");
   return {
     state: document.body.dataset.state || "",

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
 
+	"github.com/kiosk-sco/kiosk/i18n"
 	"github.com/kiosk-sco/kiosk/internal/testout"
 	"github.com/kiosk-sco/kiosk/kiosk"
 )
@@ -100,6 +101,8 @@ type journey struct {
 	size journeySize
 	axe  string
 	n    int // screenshots taken
+	// shotPrefix names the screenshots (default "journey").
+	shotPrefix string
 }
 
 func (j *journey) eval(step, js string) []byte {
@@ -155,7 +158,11 @@ func (j *journey) check(state string, shot bool) {
 	j.tab.snapshot() // raw keys, placeholders, NaN
 	if shot {
 		j.n++
-		j.tab.screenshot(fmt.Sprintf("journey-%s-%s-%02d-%s.png", j.size.name, j.lang, j.n, state), false)
+		prefix := j.shotPrefix
+		if prefix == "" {
+			prefix = "journey"
+		}
+		j.tab.screenshot(fmt.Sprintf("%s-%s-%s-%02d-%s.png", prefix, j.size.name, j.lang, j.n, state), false)
 	}
 }
 
@@ -279,7 +286,7 @@ func (j *journey) walk() {
 		document.querySelector("#checkout-button").disabled && document.querySelector("#checkout-button").getAttribute("aria-disabled") === "true" &&
 		document.querySelector("#code-input").disabled && document.querySelector("#produce-button").getAttribute("aria-disabled") === "true" &&
 		/\d:\d\d/.test(document.querySelector("#alert .wait-time").textContent) &&
-		document.querySelector("#live-assertive").textContent.includes("`+unknownEAN+`") && KioskShopper.sounds.includes("error")`)
+		document.querySelector("#live-assertive").textContent.includes("`+unknownEAN+`") && KioskShopper.sounds.includes("chime")`)
 	inView := j.eval("in view", `(() => {
 		const inside = (e, box) => { const r = e.getBoundingClientRect(); return r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.left >= box.left - 1 && r.right <= box.right + 1; };
 		const win = {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
@@ -505,6 +512,15 @@ func TestAttendantPaymentInBrowser(t *testing.T) {
 	if cash == 0 {
 		t.Fatalf("no cash_payment alert: %+v", ts.lane.View().Alerts)
 	}
+	// What happens next: called, then (staff acknowledge) on the way.
+	tab.waitFor("staff called", `!document.querySelector("#paying-status").hidden &&
+		document.querySelector("#paying-status").textContent === "`+i18n.T("de", "alert.status.called")+`"`)
+	if _, err := ts.lane.Staff(tab.ctx, kiosk.Actor{ID: "anna", Role: kiosk.RoleAttendant, Where: "test"},
+		kiosk.StaffAction{Op: kiosk.OpAck, AlertID: cash}, ""); err != nil {
+		t.Fatal(err)
+	}
+	tab.waitFor("staff on the way", `document.querySelector("#paying-status").dataset.acked === "true" &&
+		document.querySelector("#paying-status").textContent === "`+i18n.T("de", "alert.status.coming")+`"`)
 	if _, err := ts.lane.Resolve(tab.ctx, cash, "approved", "anna", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -260,8 +260,9 @@
   //
   // One screen per lane state: welcome (idle), scanning (shopping, suspended),
   // choosing how to pay (ready_to_pay), paying (paying), choosing a receipt
-  // (paid) and thank-you (receipt). Dialogs on top: the produce picker, the
-  // keypad and the cancel confirmation. The page shows what the lane's view
+  // (paid), thank-you (receipt) and "this lane is closed" (closed). Dialogs on
+  // top: the help sheet, the produce picker, the keypad and the cancel
+  // confirmation. The page shows what the lane's view
   // says; it decides nothing about money or state.
 
   // startCommand is the command the welcome screen's bag question sends.
@@ -295,6 +296,8 @@
         return "paid";
       case "receipt":
         return "receipt";
+      case "closed":
+        return "closed";
       default:
         return "welcome";
     }
@@ -338,6 +341,12 @@
       this.played.push("error");
       this.tone(330, 0, 180, "square");
       this.tone(247, 0.22, 260, "square");
+    },
+    // chime: staff have been called. Two soft rising notes, not an alarm.
+    chime() {
+      this.played.push("chime");
+      this.tone(660, 0, 220, "sine");
+      this.tone(880, 0.25, 320, "sine");
     }
   };
 
@@ -437,7 +446,20 @@
       confirmText: $("confirm-text"),
       confirmYes: $("confirm-yes"),
       confirmNo: $("confirm-no"),
-      toast: $("toast")
+      toast: $("toast"),
+      staffLink: $("staff-link"),
+      helpPanel: $("help-panel"),
+      helpTitle: $("help-title"),
+      helpClose: $("help-close"),
+      helpList: $("help-list"),
+      helpTopic: $("help-topic"),
+      helpTopicArt: $("help-topic-art"),
+      helpTopicTitle: $("help-topic-title"),
+      helpTopicSteps: $("help-topic-steps"),
+      helpBack: $("help-back"),
+      helpCalls: Array.from(document.querySelectorAll(".help-call")),
+      helpCalled: Array.from(document.querySelectorAll(".help-called")),
+      payingStatus: $("paying-status")
     };
 
     let config = { lane: "", currency: "EUR", lang: I.DEFAULT_LANG, langs: ["en", "de", "es"], demo: false, keyboardWedge: false };
@@ -515,6 +537,9 @@
       document.title = t("app.title");
       const lane = (view && view.lane) || config.lane;
       el.laneLabel.textContent = lane ? t("header.lane", { lane }) : "";
+      el.staffLink.href = staffURL("");
+      // A closed lane offers no help: the shopper goes to another checkout.
+      el.help.hidden = state === "closed";
 
       for (const b of el.langButtons) {
         const on = b.dataset.lang === lang;
@@ -537,6 +562,7 @@
       if (!el.producePanel.hidden) renderProduce();
       if (!el.keypad.hidden) renderKeypad();
       if (!el.confirm.hidden) renderConfirm();
+      renderHelp(state);
       announce();
     }
 
@@ -554,6 +580,7 @@
         closeDialog(el.keypad, false);
         closeDialog(el.confirm, false);
       }
+      if (name === "closed") closeHelp(false);
       const h = document.querySelector('.screen[data-screen="' + name + '"] h1');
       if (h && !first && !openDialog()) h.focus({ preventScroll: true });
     }
@@ -563,7 +590,7 @@
 
     let dialogReturn = null;
     function openDialog() {
-      return [el.producePanel, el.keypad, el.confirm].find((d) => !d.hidden) || null;
+      return [el.producePanel, el.keypad, el.confirm, el.helpPanel].find((d) => !d.hidden) || null;
     }
 
     function showDialog(d, focusEl) {
@@ -572,7 +599,7 @@
         d.hidden = false;
       }
       el.app.inert = true;
-      for (const o of [el.producePanel, el.keypad]) if (o !== d && !o.hidden) o.inert = true;
+      for (const o of [el.producePanel, el.keypad, el.helpPanel]) if (o !== d && !o.hidden) o.inert = true;
       d.inert = false;
       (focusEl || d.querySelector("h2")).focus({ preventScroll: true });
     }
@@ -603,6 +630,7 @@
         e.preventDefault();
         if (d === el.keypad) closeKeypad();
         else if (d === el.confirm) closeDialog(el.confirm);
+        else if (d === el.helpPanel) closeHelp();
         else closeProduce();
         return;
       }
@@ -741,6 +769,9 @@
     }
 
     // renderSuspended disables what the lane refuses while staff are called.
+    // The help sheet closes when the lane becomes suspended, so that the
+    // message says what happens next; it may be opened again after.
+    let wasSuspended = false;
     function renderSuspended(state) {
       const suspended = state === "suspended";
       const empty = activeLines() === 0;
@@ -754,7 +785,9 @@
         closeDialog(el.producePanel, false);
         closeDialog(el.keypad, false);
         closeDialog(el.confirm, false);
+        if (!wasSuspended) closeHelp(false);
       }
+      wasSuspended = suspended;
     }
 
     // setDisabled marks a control disabled for the browser and for assistive
@@ -767,7 +800,7 @@
 
     // ---- live regions: each added line, the total and every alert
 
-    let announced = null; // {lines: no → "qty/amount", alerts: Set of ids, total}
+    let announced = null; // {lines: no → "qty/amount", alerts: Set of ids, acked: Set of ids, total}
     function say(region, text) {
       if (!text) return;
       // A region that gets the same text again says nothing: clear it first.
@@ -780,9 +813,12 @@
 
     function announce() {
       if (!view) return;
-      const now = { lines: new Map(), alerts: new Set(), total: (view.totals && view.totals.total) || "0", txn: view.txn ? view.txn.id : "" };
+      const now = { lines: new Map(), alerts: new Set(), acked: new Set(), total: (view.totals && view.totals.total) || "0", txn: view.txn ? view.txn.id : "" };
       for (const ln of lines()) if (ln) now.lines.set(ln.no, (ln.voided ? "v" : "") + ln.qty + "/" + ln.amount);
-      for (const a of alerts()) now.alerts.add(a.id);
+      for (const a of alerts()) {
+        now.alerts.add(a.id);
+        if (acked(a)) now.acked.add(a.id);
+      }
       const before = announced;
       announced = now;
       if (!before) return; // the first view is what is there, not news
@@ -801,15 +837,20 @@
       if (added) sound.beep();
       if (parts.length > 0 || (now.total !== before.total && now.txn)) {
         parts.push(t("announce.total", { total: money(now.total) }));
-        say(el.livePolite, parts.join(". "));
       }
+      // Staff said "on my way" to an alert the shopper knew of.
+      if (alerts().some((a) => now.acked.has(a.id) && !before.acked.has(a.id) && before.alerts.has(a.id))) {
+        parts.push(t("alert.status.coming"));
+      }
+      if (parts.length > 0) say(el.livePolite, parts.join(". "));
       const fresh = alerts().filter((a) => !before.alerts.has(a.id));
       if (fresh.length > 0) {
         say(el.liveAssertive, fresh.map((a) => {
-          const { msg, detail } = alertText(a);
-          return detail ? msg + " " + detail : msg;
+          const { msg, detail, plain } = alertText(a);
+          const status = waited(a) ? statusText(a, plain) : "";
+          return [msg, detail, status].filter(Boolean).join(" ");
         }).join(". "));
-        if (fresh.some((a) => a.blocking)) sound.error();
+        if (fresh.some((a) => a.blocking)) sound.chime();
       }
     }
 
@@ -893,9 +934,74 @@
       return d && !isNaN(d.getTime()) && d.getFullYear() > 2000 ? d : null;
     }
 
-    // The alert area is one line per alert, kept short so that the newest
-    // basket line and the barcode field stay on screen: its height is capped
-    // and it scrolls.
+    // The alerts a shopper waits on for someone to come: every blocking one,
+    // and these even when they let the shopper carry on. Each shows what
+    // happens next (staff called, or on the way), the expected wait and the
+    // wait clock. The others (a printer low on paper, a refund staff see to,
+    // a device fault the shopper can work around) say only what is up, and
+    // that someone is on the way once they are.
+    const WAITED = new Set(["item_not_found", "void_request", "cancel_request", "typed_label", "age_check", "help",
+      "cash_payment", "payment_unknown"]);
+    function waited(a) {
+      return !!a.blocking || WAITED.has(String(a.type));
+    }
+
+    // acked says whether a staff member said "on my way" (the lane's ackedAt).
+    // Who did is not shown: ackedBy is a login name, not a name for shoppers.
+    function acked(a) {
+      return !!(a && a.ackedAt && !isNaN(new Date(a.ackedAt).getTime()));
+    }
+
+    // expectUntil is when the expected wait (expectedWaitS, seconds from
+    // raisedAt) runs out, or null when the lane gave none. Past it the page
+    // stops promising and shows the wait clock only.
+    function expectUntil(a) {
+      const s = Number(a.expectedWaitS) || 0;
+      const since = raisedAt(a);
+      return s > 0 && since ? new Date(since.getTime() + s * 1000) : null;
+    }
+
+    // expectText is the expected wait in words: "Usually within about 2 minutes".
+    function expectText(a) {
+      const s = Number(a.expectedWaitS) || 0;
+      if (s <= 0) return "";
+      if (s < 60) return t("alert.expect.soon");
+      return I.plural(lang, "alert.expect", Math.round(s / 60));
+    }
+
+    // statusText is what happens next for a, in the shopper's language:
+    // "on the way" once acknowledged; before that "we've called a member of
+    // staff" (left out where the alert's own sentence says so already, as
+    // the device faults' do).
+    function statusText(a, plain) {
+      if (acked(a)) return t("alert.status.coming");
+      return plain ? "" : t("alert.status.called");
+    }
+
+    // alertMeta is the line under a waited-on alert: what happens next, the
+    // expected wait (until it has passed) and the wait clock.
+    function alertMeta(a, plain) {
+      const meta = make("p", "alert-meta");
+      const status = statusText(a, plain);
+      if (status) meta.appendChild(make("span", "alert-status", status));
+      const until = expectUntil(a);
+      if (!acked(a) && until && until > new Date()) {
+        const e = make("span", "alert-expect", expectText(a));
+        e.dataset.until = String(until.getTime());
+        meta.appendChild(e);
+      }
+      const since = raisedAt(a);
+      if (since) {
+        const w = make("span", "alert-wait wait-time", waitText(since));
+        w.dataset.since = String(since.getTime());
+        meta.appendChild(w);
+      }
+      return meta;
+    }
+
+    // The alert area is one calm card per alert: no alarm colours, no
+    // flashing. It is kept short so that the newest basket line and the
+    // barcode field stay on screen: its height is capped and it scrolls.
     function renderAlerts(state) {
       const all = alerts();
       const blocking = all.filter((a) => a.blocking);
@@ -906,50 +1012,65 @@
         const box = make("div", "alert-blocking");
         box.dataset.type = String(a.type);
         box.dataset.id = String(a.id);
-        box.appendChild(make("span", "alert-icon", "!")).setAttribute("aria-hidden", "true");
+        box.dataset.acked = acked(a) ? "true" : "false";
+        const icon = make("img", "alert-icon");
+        icon.src = "/static/help/staff.svg";
+        icon.alt = "";
+        box.appendChild(icon);
         const textBox = make("div", "alert-body");
         textBox.appendChild(make("p", "alert-message", msg));
         if (detail) textBox.appendChild(make("p", plain ? "alert-detail plain" : "alert-detail", detail));
+        textBox.appendChild(alertMeta(a, plain));
         box.appendChild(textBox);
-        const since = raisedAt(a);
-        if (since) {
-          const w = make("p", "alert-wait wait-time", waitText(since));
-          w.dataset.since = String(since.getTime());
-          box.appendChild(w);
-        }
         frag.appendChild(box);
       }
       if (blocking.length > 0 || state === "suspended") {
         frag.appendChild(make("p", "alert-paused", t("alert.paused")));
       }
+      // Staff closed the lane while this basket was open: it may finish.
+      const closing = !!(view && view.closed) && state !== "closed" && state !== "idle" && state !== "loading";
+      if (closing) {
+        const strip = make("div", "alert-info lane-closing");
+        strip.appendChild(make("span", "alert-info-icon", "i")).setAttribute("aria-hidden", "true");
+        strip.appendChild(make("p", "alert-info-text", t("closed.finishing")));
+        frag.appendChild(strip);
+      }
       for (const a of info) {
-        const { msg, detail } = alertText(a);
+        const { msg, detail, plain } = alertText(a);
         const strip = make("div", "alert-info");
         strip.dataset.type = String(a.type);
         strip.dataset.id = String(a.id);
+        strip.dataset.acked = acked(a) ? "true" : "false";
         strip.appendChild(make("span", "alert-info-icon", "i")).setAttribute("aria-hidden", "true");
-        strip.appendChild(make("span", "alert-info-text", detail ? msg + " " + detail : msg));
-        if (a.type === "help" && raisedAt(a)) {
-          const w = make("span", "alert-wait wait-time", waitText(raisedAt(a)));
-          w.dataset.since = String(raisedAt(a).getTime());
-          strip.appendChild(w);
+        const body = make("div", "alert-info-body");
+        body.appendChild(make("p", "alert-info-text", detail ? msg + " " + detail : msg));
+        if (waited(a)) {
+          body.appendChild(alertMeta(a, plain));
+        } else if (acked(a)) {
+          body.appendChild(make("p", "alert-meta")).appendChild(make("span", "alert-status", statusText(a, plain)));
         }
+        strip.appendChild(body);
         frag.appendChild(strip);
       }
       el.alert.replaceChildren(frag);
-      el.alert.hidden = all.length === 0 && state !== "suspended";
+      el.alert.hidden = all.length === 0 && state !== "suspended" && !closing;
       el.alert.classList.toggle("blocking", blocking.length > 0 || state === "suspended");
       el.alert.dataset.types = all.map((a) => String(a.type)).join(" ");
 
-      const helpOpen = all.some((a) => a.type === "help");
-      el.helpLabel.textContent = helpOpen ? t("help.pending") : t("help.button");
-      el.help.classList.toggle("pending", helpOpen);
-      el.help.dataset.pending = helpOpen ? "true" : "false";
+      const help = all.find((a) => a.type === "help");
+      el.helpLabel.textContent = help ? (acked(help) ? t("help.coming") : t("help.pending")) : t("help.button");
+      el.help.classList.toggle("pending", !!help);
+      el.help.dataset.pending = help ? "true" : "false";
     }
 
+    // tickWaits runs every second: the wait clocks count up, and an expected
+    // wait that has passed is no longer promised.
     function tickWaits() {
       for (const w of document.querySelectorAll(".wait-time[data-since]")) {
         w.textContent = waitText(new Date(Number(w.dataset.since)));
+      }
+      for (const e of document.querySelectorAll(".alert-expect[data-until]")) {
+        if (Date.now() > Number(e.dataset.until)) e.remove();
       }
     }
 
@@ -1033,6 +1154,12 @@
       // Staff are coming: the wait counts from the oldest open alert, or from
       // when the screen began to wait.
       el.payingWait.hidden = !wait;
+      // What happens next, as on the alert: called, or on the way.
+      const staffAlert = alerts().find((a) => a.type === (p.status === "unknown" ? "payment_unknown" : "cash_payment"));
+      const status = wait && staffAlert ? statusText(staffAlert, false) : "";
+      el.payingStatus.textContent = status;
+      el.payingStatus.hidden = !status;
+      el.payingStatus.dataset.acked = staffAlert && acked(staffAlert) ? "true" : "false";
       if (wait) {
         const since = alerts().map(raisedAt).filter(Boolean).sort((a, b) => a - b)[0] || payingSince;
         el.payingWait.dataset.since = String(since.getTime());
@@ -1194,6 +1321,11 @@
           toast(I.errorMessage(lang, code, msg === code ? "" : msg), code);
           break;
         }
+        case "staff_badge":
+          // A staff badge was scanned at this lane: attendant mode, logged in
+          // with the badge.
+          if (n.code) staffMode(staffURL(String(n.code)));
+          break;
         case "scale":
           if (n.role === "scale.produce") {
             scale.present = true;
@@ -1236,7 +1368,6 @@
     for (const b of el.langButtons) {
       b.addEventListener("click", singleTap(() => run({ op: "lang", lang: b.dataset.lang })));
     }
-    el.help.addEventListener("click", singleTap(() => run({ op: "help" })));
     for (const b of el.bagButtons) {
       b.addEventListener("click", singleTap(() => {
         el.body.dataset.bags = b.dataset.bags;
@@ -1253,6 +1384,109 @@
       b.addEventListener("click", singleTap(() => run({ op: "receipt", choice: b.dataset.choice })));
     }
     el.finish.addEventListener("click", singleTap(() => run({ op: "finish" })));
+
+    // ---- help sheet: self-help first
+    //
+    // The help button opens short topics, each a picture and a few steps,
+    // ending in "Still need help? Call staff", which raises the lane's help
+    // alert ({op: "help"}). Opening a topic tells the lane
+    // ({op: "help_opened", topic}); a sheet closed without a call is what the
+    // lane counts as help that needed no staff. The lane's refusal of
+    // help_opened (an older lane) changes nothing for the shopper.
+
+    const HELP_TOPICS = ["weighing", "not_scanning", "own_bag", "paying", "age"];
+    const HELP_STEPS = 3;
+    let helpTopic = ""; // the topic shown, "" for the list
+
+    function openHelp() {
+      showHelpList();
+      renderHelp(view ? String(view.state || "idle") : "loading");
+      showDialog(el.helpPanel, el.helpTitle);
+    }
+
+    function closeHelp(restore) {
+      helpTopic = "";
+      closeDialog(el.helpPanel, restore);
+    }
+
+    function showHelpList() {
+      helpTopic = "";
+      el.helpList.hidden = false;
+      el.helpTopic.hidden = true;
+      el.helpPanel.dataset.topic = "";
+    }
+
+    function openHelpTopic(topic) {
+      if (!HELP_TOPICS.includes(topic)) return;
+      helpTopic = topic;
+      el.helpPanel.dataset.topic = topic;
+      el.helpList.hidden = true;
+      el.helpTopic.hidden = false;
+      el.helpTopicArt.src = "/static/help/" + topic + ".svg";
+      renderHelp(view ? String(view.state || "idle") : "loading");
+      el.helpTopicTitle.focus({ preventScroll: true });
+      postCommand({ op: "help_opened", topic }).then((res) => res && res.view && acceptView(res.view), () => {
+        /* counting is the lane's business: the shopper reads on either way */
+      });
+    }
+
+    // renderHelp translates the topic shown and offers the staff call, or
+    // says staff are called already.
+    function renderHelp(state) {
+      if (el.helpPanel.hidden) return;
+      if (helpTopic) {
+        const k = "help.topic." + helpTopic;
+        el.helpTopicTitle.textContent = t(k + ".title");
+        el.helpTopicArt.alt = t(k + ".alt");
+        const steps = [];
+        for (let i = 1; i <= HELP_STEPS; i++) if (I.has("en", k + "." + i)) steps.push(make("li", "help-step", t(k + "." + i)));
+        el.helpTopicSteps.replaceChildren(...steps);
+      }
+      const help = alerts().find((a) => a.type === "help");
+      const called = help ? (acked(help) ? t("alert.status.coming") : t("help.called")) : "";
+      for (const b of el.helpCalls) b.hidden = !!help || state === "closed";
+      for (const p of el.helpCalled) p.textContent = called;
+    }
+
+    // callStaff raises the help alert; the sheet closes so that the message
+    // and the wait are in view.
+    async function callStaff() {
+      const res = await run({ op: "help" });
+      if (res) closeHelp();
+    }
+
+    el.help.addEventListener("click", singleTap(openHelp));
+    el.helpClose.addEventListener("click", () => closeHelp());
+    el.helpBack.addEventListener("click", () => {
+      const from = helpTopic;
+      showHelpList();
+      const b = el.helpList.querySelector('.help-topic[data-topic="' + from + '"]');
+      (b || el.helpTitle).focus({ preventScroll: true });
+    });
+    el.helpList.addEventListener("click", singleTap((e) => {
+      const b = e.target instanceof Element ? e.target.closest(".help-topic[data-topic]") : null;
+      if (b) openHelpTopic(b.dataset.topic);
+    }));
+    for (const b of el.helpCalls) b.addEventListener("click", singleTap(callStaff));
+    el.helpPanel.addEventListener("click", (e) => {
+      if (e.target === el.helpPanel) closeHelp();
+    });
+
+    // ---- attendant mode: the staff page on this screen
+
+    // staffURL is the staff page's attendant mode for this lane: the staff app
+    // is mounted on this loopback app under /staff/, logs staff in (with the
+    // badge when one was scanned), and returns to / when they leave.
+    function staffURL(badge) {
+      const lane = (view && view.lane) || config.lane || "";
+      const q = new URLSearchParams({ lane, kiosk: "1" });
+      if (badge) q.set("badge", badge);
+      return "/staff/?" + q.toString();
+    }
+
+    // staffMode leaves the shopper page for the staff page. Tests replace it
+    // (KioskShopper.onStaff) to see where it would go.
+    let staffMode = (url) => location.assign(url);
 
     // ---- cancel confirmation
 
@@ -1744,7 +1978,8 @@
 
     // tick runs once a second: wait times, the thank-you countdown and the
     // idle reset — an empty basket nobody touches is given up, the welcome
-    // screen returns to the store's language, and the thank-you ends the sale.
+    // and closed screens return to the store's language, and the thank-you
+    // ends the sale.
     let resetting = false;
     let ticks = 0;
     async function tick() {
@@ -1755,7 +1990,7 @@
       let cmd = null;
       if (view.state === "shopping" && activeLines() === 0 && alerts().length === 0 && quiet > timeouts.idleMs) {
         cmd = { op: "cancel" };
-      } else if (view.state === "idle" && view.lang !== config.lang && config.lang && quiet > timeouts.idleMs) {
+      } else if ((view.state === "idle" || view.state === "closed") && view.lang !== config.lang && config.lang && quiet > timeouts.idleMs) {
         cmd = { op: "lang", lang: config.lang };
       } else if (view.state === "receipt") {
         renderThanksReset();
@@ -1766,6 +2001,7 @@
       closeDialog(el.producePanel, false);
       closeDialog(el.keypad, false);
       closeDialog(el.confirm, false);
+      closeHelp(false);
       try {
         await postCommand(cmd).then((res) => res && res.view && acceptView(res.view));
       } catch (e) {
@@ -1889,7 +2125,13 @@
       sounds: sound.played,
       ticks: () => ticks,
       startCommand,
-      screen: () => screen
+      screen: () => screen,
+      // notice feeds n to the page as if the event stream had brought it.
+      notice: (n) => onNotice(n),
+      // onStaff(fn): call fn(url) instead of leaving for the staff page.
+      onStaff(fn) {
+        staffMode = fn;
+      }
     };
 
     render();
