@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/kiosk/staff"
 )
 
 // AdminApp is the staff control API for the kiosk's own command line. Serve it on
@@ -37,6 +42,7 @@ func (s *Server) AdminApp() *fiber.App {
 		ctx, cancel := s.handlerContext(10 * time.Second)
 		defer cancel()
 		res, err := s.lane.Resolve(ctx, id, body.Outcome, body.By, c.Get("Idempotency-Key"))
+		s.auditCLI(ctx, "resolve", body.By, strconv.FormatInt(id, 10), map[string]any{"outcome": body.Outcome}, res, err)
 		if err != nil {
 			return replyError(c, err)
 		}
@@ -52,6 +58,7 @@ func (s *Server) AdminApp() *fiber.App {
 		ctx, cancel := s.handlerContext(10 * time.Second)
 		defer cancel()
 		res, err := s.lane.CashTaken(ctx, body.By, c.Get("Idempotency-Key"))
+		s.auditCLI(ctx, "cash_taken", body.By, "", nil, res, err)
 		if err != nil {
 			return replyError(c, err)
 		}
@@ -67,6 +74,7 @@ func (s *Server) AdminApp() *fiber.App {
 		ctx, cancel := s.handlerContext(5 * time.Minute) // a terminal settles with the networks
 		defer cancel()
 		res, err := s.lane.EndOfDay(ctx, body.By)
+		s.auditCLI(ctx, "end_of_day", body.By, "", nil, kiosk.Result{}, err)
 		if err != nil {
 			return replyError(c, err)
 		}
@@ -95,6 +103,7 @@ func (s *Server) AdminApp() *fiber.App {
 		default:
 			return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "http.404", "print test or reprint"))
 		}
+		s.auditCLI(ctx, "printer_"+c.Params("job"), body.By, body.Txn, nil, kiosk.Result{}, err)
 		if err != nil {
 			return replyError(c, err)
 		}
@@ -104,6 +113,34 @@ func (s *Server) AdminApp() *fiber.App {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody("not_found", "http.404", "no such staff call: "+c.Method()+" "+c.Path()))
 	})
 	return app
+}
+
+// auditCLI appends a staff action taken through the staff socket to the
+// audit log (where "cli"): the socket has no login, so the actor is the name
+// the command line gave, and no role. Without a staff service (tests of the
+// socket alone) nothing is written; a failed write is logged, since the
+// action itself is done.
+func (s *Server) auditCLI(ctx context.Context, action, by, target string, detail map[string]any, res kiosk.Result, err error) {
+	if s.opt.Staff == nil || s.opt.Staff.svc == nil {
+		return
+	}
+	e := staff.AuditEntry{Actor: by, Action: action, Lane: s.lane.ID(), Target: target, Where: "cli", Outcome: staff.OutcomeOK, Detail: detail}
+	if err != nil {
+		e.Outcome = staff.OutcomeError
+		var ke *kiosk.Error
+		if errors.As(err, &ke) {
+			e.Outcome = ke.Code
+		}
+	}
+	if res.Replayed {
+		if e.Detail == nil {
+			e.Detail = map[string]any{}
+		}
+		e.Detail["replayed"] = true
+	}
+	if aerr := s.opt.Staff.svc.Audit(ctx, e); aerr != nil {
+		s.opt.Log.Error("ui: audit of a staff socket action failed", "action", action, "err", aerr)
+	}
 }
 
 // refusal is a request refused before it reached the lane.

@@ -120,6 +120,8 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		{[]string{"printer"}, []string{"kiosk printer test", "kiosk printer reprint"}},
 		{[]string{"printer", "test"}, []string{"Usage: kiosk printer test", "-by"}},
 		{[]string{"printer", "reprint"}, []string{"Usage: kiosk printer reprint", "-txn"}},
+		{[]string{"staff"}, []string{"kiosk staff add", "kiosk staff list", "kiosk staff disable", "kiosk staff audit"}},
+		{[]string{"staff", "audit"}, []string{"Usage: kiosk staff audit", "-after", "-limit"}},
 		{[]string{"version"}, []string{"Usage: kiosk version"}},
 	} {
 		for _, form := range []string{"--help", "-h", "-help", "help"} {

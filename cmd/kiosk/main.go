@@ -28,6 +28,7 @@ Usage:
   kiosk staff add [flags]                   create a staff account (PIN from stdin)
   kiosk staff list [flags]                  list the staff accounts
   kiosk staff disable [flags]               disable a staff account
+  kiosk staff audit [flags]                 print the audit log (logins, failed logins, staff actions)
   kiosk version
 
 Flags go before or after the arguments. "kiosk COMMAND --help" (or

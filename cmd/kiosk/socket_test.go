@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/kiosk/staff"
 	"github.com/kiosk-sco/kiosk/store"
 	"github.com/kiosk-sco/kiosk/ui"
 )
@@ -370,7 +372,8 @@ func staffServer(t *testing.T, db string) (stop func()) {
 	}
 	lctx, stopLane := context.WithCancel(ctx)
 	go lane.Run(lctx)
-	srv := ui.New(lane, cat, ui.Options{})
+	staffSrv := ui.NewStaff(ui.StaffOptions{Service: staff.New(s, staff.Options{}), Lanes: []*kiosk.Lane{lane}})
+	srv := ui.New(lane, cat, ui.Options{Staff: staffSrv})
 	admin := srv.AdminApp()
 	ln, err := listenStaffSocket(cfg.socketPath())
 	if err != nil {
@@ -384,6 +387,7 @@ func staffServer(t *testing.T, db string) (stop func()) {
 		}
 		stopped = true
 		srv.CloseStreams()
+		staffSrv.Close()
 		admin.ShutdownWithTimeout(2 * time.Second)
 		os.Remove(cfg.socketPath())
 		stopLane()
@@ -429,6 +433,22 @@ func TestStaffCommandsThroughTheSocket(t *testing.T) {
 	out, errOut, err = runCLI(t, "alert", "resolve", "1", "--by", "anna", "--db", db)
 	if err != nil || !strings.Contains(out, "alert 1 resolved (done) by anna") || !strings.Contains(out, "shopping, 0 open alerts") {
 		t.Fatalf("resolve: %v\n%s%s", err, out, errOut)
+	}
+	// The socket has no login, but what staff did through it is audited:
+	// the refusals with their code, the resolve as ok.
+	out, errOut, err = runCLI(t, "staff", "audit", "--db", db)
+	if err != nil {
+		t.Fatalf("staff audit: %v\n%s", err, errOut)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\d+\s+\S+ \S+\s+anna\s+-\s+resolve\s+0001-01\s+99\s+cli\s+alert\.not_found$`),
+		regexp.MustCompile(`(?m)^\d+\s+\S+ \S+\s+anna\s+-\s+resolve\s+0001-01\s+1\s+cli\s+request\.outcome$`),
+		regexp.MustCompile(`(?m)^\d+\s+\S+ \S+\s+anna\s+-\s+printer_test\s+0001-01\s+-\s+cli\s+printer\.none$`),
+		regexp.MustCompile(`(?m)^\d+\s+\S+ \S+\s+anna\s+-\s+resolve\s+0001-01\s+1\s+cli\s+ok$`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("the audit log lacks %s:\n%s", want, out)
+		}
 	}
 }
 

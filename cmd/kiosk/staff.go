@@ -26,6 +26,7 @@ const staffUsage = `Usage:
   kiosk staff add [flags]       create a staff account (the PIN is read from stdin)
   kiosk staff list [flags]      list the staff accounts
   kiosk staff disable [flags]   disable an account and end its sessions
+  kiosk staff audit [flags]     print the audit log: every login, failed login and staff action
 
 These open the database directly, also while "kiosk serve" runs on it (SQLite
 WAL lets both write): the server reads an account's state on every use of a
@@ -57,10 +58,12 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, staffUsage)
-		return fmt.Errorf("%w: staff add | staff list | staff disable", errUsage)
+		return fmt.Errorf("%w: staff add | staff list | staff disable | staff audit", errUsage)
 	}
 	var fs *flag.FlagSet
 	var id, name, role, badge *string
+	var after *int64
+	var limit *int
 	switch args[0] {
 	case "add":
 		fs = newFlagSet("staff add", "staff add [flags]", staffAddAbout, stderr)
@@ -73,6 +76,10 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "disable":
 		fs = newFlagSet("staff disable", "staff disable [flags]", "Disable a staff account: it can no longer log in, and its sessions end (also those of a running server).", stderr)
 		id = fs.String("id", "", "the account's login name")
+	case "audit":
+		fs = newFlagSet("staff audit", "staff audit [flags]", "Print the audit log, oldest first: sequence number, time, who, role, action, lane, target, where from, outcome.", stderr)
+		after = fs.Int64("after", 0, "print the entries after this sequence number")
+		limit = fs.Int("limit", 100, fmt.Sprintf("print at most this many entries (1..%d)", staff.MaxAuditPage))
 	default:
 		fmt.Fprint(stderr, staffUsage)
 		return fmt.Errorf("%w: unknown staff command %q", errUsage, args[0])
@@ -143,8 +150,37 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		printAccounts(stdout, accts)
+	case "audit":
+		if *limit < 1 || *limit > staff.MaxAuditPage || *after < 0 {
+			return fmt.Errorf("%w: --limit wants 1..%d and --after 0 or more", errUsage, staff.MaxAuditPage)
+		}
+		es, err := svc.AuditLog(ctx, *after, *limit)
+		if err != nil {
+			return err
+		}
+		printAudit(stdout, es)
 	}
 	return nil
+}
+
+func printAudit(w io.Writer, es []staff.AuditEntry) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ	TIME	WHO	ROLE	ACTION	LANE	TARGET	WHERE	OUTCOME")
+	for _, e := range es {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At.Local().Format(time.DateTime), dash(e.Actor), dash(e.Role),
+			e.Action, dash(e.Lane), dash(e.Target), dash(e.Where), e.Outcome)
+	}
+	tw.Flush()
+	if len(es) == 0 {
+		fmt.Fprintln(w, "(no entries)")
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // readSecrets reads the PIN twice, and with badgeToo the badge code into
