@@ -24,15 +24,17 @@ import (
 // header row naming the columns (any order, names case-insensitive), one product
 // per row:
 //
-//	gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category,variable_measure
+//	gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category,variable_measure,bagging
 //
 // gtin, name_en, price, sold_by and vat_class are required columns and values;
 // the other columns may be left out of the file. Prices are gross euros with a
 // dot as decimal separator: per piece for sold_by=each, per kilogram for
 // sold_by=weight. variable_measure (yes/no) marks the products whose barcode
 // may carry their price, weight or count: in-store labels from the deli
-// counter's scale, GS1 DataBar with AI 310n/392n/393n. Column rules are in
-// ParseRow.
+// counter's scale, GS1 DataBar with AI 310n/392n/393n. bagging (check, heavy
+// or nobag) exempts a product from the bagging-area weight check: too heavy to
+// bag (a crate of water), or not put in a bag (flowers, a broom). Column rules
+// are in ParseRow.
 //
 // Limits: a record (one row, quoted line breaks included) is at most
 // MaxRecordBytes; text fields are at most MaxNameRunes (names) or
@@ -55,6 +57,7 @@ const (
 	colToleranceG
 	colCategory
 	colVariable
+	colBagging
 	numCols
 )
 
@@ -72,6 +75,7 @@ var colNames = [numCols]string{
 	colToleranceG: "weight_tolerance_g",
 	colCategory:   "category",
 	colVariable:   "variable_measure",
+	colBagging:    "bagging",
 }
 
 var requiredCols = [numCols]bool{
@@ -434,6 +438,10 @@ func formatRow(rec []string, p Product) {
 	if p.Variable {
 		rec[colVariable] = "yes"
 	}
+	rec[colBagging] = string(p.Bagging)
+	if p.Bagging == BagCheck {
+		rec[colBagging] = "check"
+	}
 }
 
 // sameProduct compares products, prices by value.
@@ -511,6 +519,7 @@ func parseHeader(rec []string) (colIndex, []RowError) {
 //   - weight_tolerance_g: empty (lane default) or whole grams 1..5000; needs weight_g.
 //   - category: optional, at most 40 characters, same character rules as names.
 //   - variable_measure: yes, no, true, false, 1 or 0, any case; empty is no.
+//   - bagging: check, heavy or nobag, any case; empty is check.
 func ParseRow(header map[string]int, rec []string, rates VATRates) (Product, []RowError) {
 	var ix colIndex
 	for col, name := range colNames {
@@ -638,6 +647,13 @@ func parseRow(ix *colIndex, rec []string, rates VATRates, anyVAT, decimalComma b
 		p.Variable = true
 	default:
 		bad(colVariable, ix.field(rec, colVariable), "must be yes or no (or true/false, 1/0); empty is no")
+	}
+	switch v := strings.ToLower(ix.field(rec, colBagging)); v {
+	case "", "check":
+	case string(BagHeavy), string(BagNone):
+		p.Bagging = Bagging(v)
+	default:
+		bad(colBagging, ix.field(rec, colBagging), "must be check, heavy or nobag; empty is check")
 	}
 	return p, errs
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,7 +67,7 @@ var baseRow = map[string]string{
 // rowCSV renders baseRow with the overrides set as one CSV line.
 func rowCSV(set map[string]string) string {
 	var b bytes.Buffer
-	for i, col := range CSVHeader {
+	for i, col := range strings.Split(testHeader, ",") {
 		v, ok := set[col]
 		if !ok {
 			v = baseRow[col]
@@ -83,8 +84,8 @@ func rowCSV(set map[string]string) string {
 }
 
 func TestCSVHeaderMatchesFormat(t *testing.T) {
-	if got := strings.Join(CSVHeader, ","); got != testHeader {
-		t.Fatalf("CSVHeader = %s, want %s", got, testHeader)
+	if got := strings.Join(CSVHeader, ","); got != testHeader+",bagging" {
+		t.Fatalf("CSVHeader = %s, want %s,bagging", got, testHeader)
 	}
 }
 
@@ -539,7 +540,7 @@ func TestCSVRoundTripDemo(t *testing.T) {
 	if err := WriteCSV(&buf, sliceNext(ps)); err != nil {
 		t.Fatal(err)
 	}
-	if first, _, _ := strings.Cut(buf.String(), "\n"); first != testHeader {
+	if first, _, _ := strings.Cut(buf.String(), "\n"); first != testHeader+",bagging" {
 		t.Errorf("header %q", first)
 	}
 	back := readProducts(t, buf.Bytes())
@@ -702,5 +703,36 @@ func TestSemicolonCSV(t *testing.T) {
 	}
 	if got[0].Price.StringFixed(2) != "1.99" || got[0].Names.DE != "Stift; blau" || got[1].Price.StringFixed(2) != "1.69" {
 		t.Fatalf("products %+v", got)
+	}
+}
+
+// TestCSVBaggingColumn: the optional bagging column exempts heavy and no-bag
+// products from the bagging-area check; anything else is refused.
+func TestCSVBaggingColumn(t *testing.T) {
+	tests := []struct {
+		v    string
+		want Bagging
+		bad  bool
+	}{
+		{"", BagCheck, false}, {"check", BagCheck, false}, {"Heavy", BagHeavy, false}, {"NOBAG", BagNone, false},
+		{" nobag ", BagNone, false}, {"no", "", true}, {"light", "", true}, {"heavy;", "", true},
+	}
+	for _, tt := range tests {
+		res := readString(testHeader + ",bagging\n" + rowCSV(nil) + "," + strconv.Quote(tt.v) + "\n")
+		if res.err != nil {
+			t.Fatalf("%q: ReadCSV: %v", tt.v, res.err)
+		}
+		if tt.bad {
+			if len(res.errs) != 1 || res.errs[0].Column != "bagging" || !strings.Contains(res.errs[0].Reason, "must be check, heavy or nobag") {
+				t.Errorf("%q: errors %v, want one about the bagging column", tt.v, res.errs)
+			}
+			continue
+		}
+		if len(res.errs) != 0 || len(res.products) != 1 {
+			t.Fatalf("%q: errors %v, products %d", tt.v, res.errs, len(res.products))
+		}
+		if got := res.products[0].Bagging; got != tt.want || res.products[0].BagChecked() != (tt.want == BagCheck) {
+			t.Errorf("%q: bagging %q, want %q", tt.v, got, tt.want)
+		}
 	}
 }

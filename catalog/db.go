@@ -66,7 +66,7 @@ func (c *DB) prepared() (byGTIN, byPLU *sql.Stmt, err error) {
 
 // productColumns are the products columns the catalog reads and writes, in
 // the order of scanProduct and productArgs.
-const productColumns = `gtin, plu, name_en, name_de, name_es, price_minor, sold_by, vat_class, min_age, weight_g, tolerance_g, category, variable_measure`
+const productColumns = `gtin, plu, name_en, name_de, name_es, price_minor, sold_by, vat_class, min_age, weight_g, tolerance_g, category, variable_measure, bagging`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -78,7 +78,7 @@ func scanProduct(row scanner) (Product, error) {
 	// Integers scan into int64: database/sql converts an int64 into an int
 	// through a string and reflection, on every lookup of the scan path.
 	var variable, minAge, weight, tolerance int64
-	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &minAge, &weight, &tolerance, &p.Category, &variable)
+	err := row.Scan(&p.GTIN, &plu, &p.Names.EN, &p.Names.DE, &p.Names.ES, &price, &soldBy, &p.VATClass, &minAge, &weight, &tolerance, &p.Category, &variable, &p.Bagging)
 	p.Variable = variable != 0
 	p.MinAge, p.WeightG, p.ToleranceG = int(minAge), int(weight), int(tolerance)
 	p.PLU = plu.String
@@ -194,7 +194,7 @@ func productArgs(p Product) []any {
 		plu = p.PLU
 	}
 	return []any{p.GTIN, plu, p.Names.EN, p.Names.DE, p.Names.ES, p.Price.Shift(2).IntPart(), string(p.SoldBy),
-		p.VATClass, p.MinAge, p.WeightG, p.ToleranceG, p.Category, p.Variable}
+		p.VATClass, p.MinAge, p.WeightG, p.ToleranceG, p.Category, p.Variable, string(p.Bagging)}
 }
 
 // EnsureDemo imports the embedded demo catalog when the catalog is empty and

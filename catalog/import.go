@@ -382,7 +382,7 @@ func (c *DB) validate(ctx context.Context, r io.Reader, opt ImportOptions, sc *s
 		return "", fmt.Errorf("catalog: import: scratch file: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO rows (`+fileColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO rows (`+fileColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return "", fmt.Errorf("catalog: import: scratch file: %w", err)
 	}
@@ -531,7 +531,8 @@ func createScratch(ctx context.Context, path string) (*scratch, error) {
 		weight_g         INTEGER NOT NULL,
 		tolerance_g      INTEGER NOT NULL,
 		category         TEXT NOT NULL,
-		variable_measure INTEGER NOT NULL
+		variable_measure INTEGER NOT NULL,
+		bagging          TEXT NOT NULL
 	) WITHOUT ROWID`)
 	if err != nil {
 		sc.remove()

@@ -53,6 +53,7 @@ func (n Names) In(lang Lang) string {
 // Price is gross (VAT included): per piece for ByEach, per kilogram for ByWeight.
 // WeightG is the expected unit weight in grams for bagging checks; zero means
 // "not weighed". ToleranceG is the accepted deviation; zero means the lane default.
+// Bagging exempts heavy and no-bag products from the bagging-area check.
 // Variable marks a variable-measure product: only for such a product may a
 // price, weight or count embedded in its barcode (an in-store label, GS1 AIs
 // 310n, 392n, 393n) set what the line costs.
@@ -68,7 +69,20 @@ type Product struct {
 	ToleranceG int             `json:"toleranceG,omitempty"`
 	Category   string          `json:"category"`
 	Variable   bool            `json:"variable,omitempty"`
+	Bagging    Bagging         `json:"bagging,omitempty"`
 }
+
+// Bagging says whether the bagging area checks a product's weight.
+type Bagging string
+
+const (
+	BagCheck Bagging = ""      // weighed in the bagging area (the default)
+	BagHeavy Bagging = "heavy" // too heavy to bag: stays in the trolley, not checked
+	BagNone  Bagging = "nobag" // not bagged (flowers, a broom): not checked
+)
+
+// BagChecked reports whether the bagging area checks the product.
+func (p Product) BagChecked() bool { return p.Bagging == BagCheck }
 
 // Weighed reports whether the product has an expected unit weight.
 func (p Product) Weighed() bool { return p.WeightG > 0 }

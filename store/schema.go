@@ -241,6 +241,22 @@ BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit WHEN NEW.seq IN (SELECT seq FROM audit)
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 `,
+	// 7: bagging security. A product may be exempt from the bagging-area
+	// check (heavy: stays in the trolley; nobag: flowers, a broom). What the
+	// lane learned of a product's weight in the bagging area: observations
+	// counted (n), their summed weight after fading (weight), the weighted
+	// mean and sum of squared deviations (grams, grams²).
+	`
+ALTER TABLE products ADD COLUMN bagging TEXT NOT NULL DEFAULT '' CHECK (bagging IN ('', 'heavy', 'nobag'));
+CREATE TABLE bag_weights (
+	gtin       TEXT PRIMARY KEY NOT NULL CHECK (length(gtin) = 14),
+	n          INTEGER NOT NULL CHECK (n >= 0),
+	weight     REAL NOT NULL CHECK (weight >= 0),
+	mean_g     REAL NOT NULL,
+	m2         REAL NOT NULL CHECK (m2 >= 0),
+	updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the number of migrations this build knows.
