@@ -57,6 +57,17 @@ const (
 	// could not reverse it (or cannot tell whose it is): staff check the
 	// terminal's journal and refund. It outlives the sale.
 	AlertRefundDue = "refund_due"
+
+	// The bagging area (Config.Bagging): a settled increase no scan explains,
+	// a change after a scan that is not what the item weighs, a settled
+	// decrease before payment, a scanned item that did not arrive in time.
+	// The lane resolves them itself ("corrected") when the shopper puts
+	// things right; staff at the lane clear them otherwise, taking the area
+	// as it is.
+	AlertBagUnexpected = "bag_unexpected_item"
+	AlertBagMismatch   = "bag_weight_mismatch"
+	AlertBagRemoved    = "bag_item_removed"
+	AlertBagNotBagged  = "bag_item_not_bagged"
 )
 
 // AlertTypes is the policy of every alert type: every type the lane raises is
@@ -66,8 +77,7 @@ const (
 // (see the item, the shopper, their ID, the bagging area, a device), remote
 // when it can be cleared from anywhere (a look at the terminal's journal, a
 // word over the intercom); only remote staff are bound by it. A bagging
-// mismatch, when the bagging rules raise one, needs someone at the lane; a
-// full disk cannot be journaled at all, so it is logged, not raised.
+// mismatch needs someone at the lane; a full disk cannot be journaled at all, so it is logged, not raised.
 var AlertTypes = map[string]AlertType{
 	// Someone must look at the item in the shopper's hands.
 	AlertItemNotFound: {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
@@ -102,6 +112,14 @@ var AlertTypes = map[string]AlertType{
 	AlertReceiptNotPrinted: {Role: RoleAttendant, Presence: PresenceRemote, EscalateAfter: 5 * time.Minute, NextRole: RoleSupervisor},
 	// A refund goes through the terminal's or the acquirer's back office.
 	AlertRefundDue: {Role: RoleSupervisor, Presence: PresenceRemote, EscalateAfter: 10 * time.Minute, NextRole: RoleSupervisor},
+
+	// Someone looks at the bagging area. The three that may hide a theft stop
+	// scanning until put right; an item not bagged only stops paying (the
+	// shopper may bag it with the next one).
+	AlertBagUnexpected: {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	AlertBagMismatch:   {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	AlertBagRemoved:    {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+	AlertBagNotBagged:  {BlocksPayment: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
 }
 
 // MaxAlertLevel is how often an alert escalates: after that the supervisor
@@ -160,4 +178,6 @@ type AlertDetail struct {
 	Attempt   int    `json:"attempt,omitempty"`   // payments: the attempt
 	Amount    string `json:"amount,omitempty"`    // payments: the amount due
 	Reason    string `json:"reason,omitempty"`    // payment_failed, receipt_not_printed: message key
+	ExpectedG int    `json:"expectedG,omitempty"` // bag_*: what the scanned item should weigh
+	DeltaG    int    `json:"deltaG,omitempty"`    // bag_*: the settled change from the accepted weight
 }

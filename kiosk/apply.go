@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/kiosk/bagging"
 	"github.com/kiosk-sco/kiosk/store"
 )
 
@@ -61,7 +62,10 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 	case OpHelpOpened:
 		return l.helpOpened(w, cmd.Topic)
 	case opTick:
-		return l.escalate(w)
+		if err := l.escalate(w); err != nil {
+			return err
+		}
+		return l.bagTick(w)
 	case opPayment:
 		return l.payment(w, cmd.pay, cmd.payTxn)
 	case opPrinted:
@@ -174,7 +178,9 @@ func (l *Lane) startTxn(w *writer) error {
 		id, l.id, string(StateShopping), store.Stamp(w.now), l.cfg.Currency, st.lang); err != nil {
 		return err
 	}
-	st.txn = &txnState{id: id, started: w.now, phase: StateShopping, bags: st.nextBags}
+	st.txn = &txnState{id: id, started: w.now, phase: StateShopping, bags: st.nextBags,
+		bag: bagging.Start(st.baggingG, st.nextBags == "own")}
+	w.bagDirty = l.cfg.Bagging != nil
 	st.nextBags = ""
 	if err := l.pruneIdem(w); err != nil { // once per basket
 		return err
@@ -287,6 +293,7 @@ func (l *Lane) scan(w *writer, cmd Command) error {
 	}
 	ln := line{gtin: p.GTIN, plu: p.PLU, code: code.Data, names: p.Names, soldBy: p.SoldBy, qty: 1, unit: p.Price,
 		vatClass: p.VATClass, minAge: p.MinAge}
+	bagProduct(&ln, p)
 	switch {
 	case code.Price != nil:
 		e := *code.Price
@@ -461,6 +468,7 @@ func (l *Lane) weighed(w *writer, cmd Command) error {
 	}
 	ln := line{gtin: p.GTIN, plu: p.PLU, names: p.Names, soldBy: p.SoldBy, qty: 1, weightG: grams, unit: p.Price,
 		vatClass: p.VATClass, minAge: p.MinAge}
+	bagProduct(&ln, p)
 	if err := l.addLine(w, ln, map[string]any{"source": source}); err != nil {
 		return err
 	}
@@ -498,6 +506,9 @@ func (l *Lane) addLine(w *writer, ln line, extra map[string]any) error {
 		body[k] = v
 	}
 	if err := w.emit("item_added", body); err != nil {
+		return err
+	}
+	if err := l.bagAdded(w, &t.lines[len(t.lines)-1], ln.qty); err != nil {
 		return err
 	}
 	return l.checkAge(w, ln.minAge)
@@ -546,7 +557,13 @@ func (l *Lane) setQtyWith(w *writer, ln *line, qty int, typ string, extra map[st
 	for k, v := range extra {
 		body[k] = v
 	}
-	return w.emit(typ, body)
+	if err := w.emit(typ, body); err != nil {
+		return err
+	}
+	if qty > from {
+		return l.bagAdded(w, ln, qty-from)
+	}
+	return l.bagRemoved(w, ln, from-qty)
 }
 
 func (l *Lane) activeLine(st *state, no int) (*line, error) {
@@ -855,6 +872,15 @@ func (l *Lane) resolve(w *writer, cmd Command) error {
 			}
 			return err
 		}
+	case AlertBagUnexpected, AlertBagMismatch, AlertBagRemoved, AlertBagNotBagged:
+		if !l.bagOn(st) || a.TxnID != st.txn.id {
+			return nil
+		}
+		// Staff at the lane saw the area: it is right as it is (the purse
+		// is the shopper's, the item is what was scanned, it was waved
+		// through). A one-item mismatch they confirmed teaches its weight.
+		w.bagDirty = true
+		return l.bagVerdict(w, st.txn.bag.Cleared(), cmd.By, l.cfg.Bagging.StaffWeight)
 	case AlertAgeCheck:
 		if st.txn == nil || a.TxnID != st.txn.id {
 			return nil

@@ -127,20 +127,27 @@ func (l *Lane) ensureDevice(role devices.Role) {
 	}
 }
 
-// bagging journals a settled change of the bagging-area scale. The bagging rules
-// that compare it with scans come later; the record is what they will learn from.
+// bagging journals a settled change of the bagging-area scale and runs the
+// bagging rules on it.
 func (l *Lane) bagging(w *writer, ev *devices.Event) error {
 	st := w.st
 	g := ev.Weight.Grams
 	delta := g - st.baggingG
-	if delta <= l.cfg.ScaleNoiseG && -delta <= l.cfg.ScaleNoiseG {
+	noise := l.cfg.ScaleNoiseG
+	if l.cfg.Bagging != nil {
+		noise = l.cfg.Bagging.NoiseG
+	}
+	if delta <= noise && -delta <= noise {
 		// The scale says its load again after a touch, a fault or a replug:
 		// a change within the noise is none. The reference stays, so slow
 		// creep is recorded once it adds up.
 		return nil
 	}
 	st.baggingG = g
-	return w.emit("bagging_weight", map[string]int{"grams": g, "delta": delta})
+	if err := w.emit("bagging_weight", map[string]int{"grams": g, "delta": delta}); err != nil {
+		return err
+	}
+	return l.bagSettled(w, g)
 }
 
 // deviceStatus turns a device's fault set into alerts: a new fault raises one, a

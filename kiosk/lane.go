@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/kiosk/bagging"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 	"github.com/kiosk-sco/kiosk/store"
 )
@@ -65,6 +66,10 @@ type Config struct {
 	// attendant login with it). It runs on the lane's goroutine: keep it
 	// quick (a lookup in memory). nil: no badges.
 	StaffBadge func(code string) bool
+	// Bagging turns on the bagging-area rules with these thresholds (see
+	// package bagging); nil: the lane has no bagging scale to check, its
+	// weights are only journaled.
+	Bagging *bagging.Settings
 	// Now is the lane's clock: timestamps and alert escalations follow it.
 	Now func() time.Time
 	// Tick makes the lane check its alerts' escalations, at Now (the value
@@ -124,6 +129,13 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.Bagging != nil {
+		s := c.Bagging.WithDefaults()
+		if err := s.Check(); err != nil {
+			return err
+		}
+		c.Bagging = &s
 	}
 	return nil
 }
@@ -185,6 +197,9 @@ type Lane struct {
 	runCtx  context.Context
 	workers sync.WaitGroup
 	term    *guardedTerminal // cfg.Terminal, one call at a time
+	// learned is what the lane learned of its products' bagging weights,
+	// by GTIN; owned by Run, changed only after a commit.
+	learned map[string]bagging.Stats
 }
 
 type request struct {
@@ -221,6 +236,9 @@ func Open(ctx context.Context, db *store.DB, cat *catalog.DB, cfg Config) (*Lane
 		return nil, err
 	}
 	st, err := l.load(ctx)
+	if err == nil {
+		err = l.loadLearned(ctx)
+	}
 	if err != nil {
 		l.stmt.close()
 		return nil, err
@@ -299,11 +317,15 @@ func (l *Lane) Run(ctx context.Context) {
 // tick escalates the open alerts whose time is up. The clock is read only
 // while an alert may still escalate, and the state copied only when one is due.
 func (l *Lane) tick(ctx context.Context) {
-	if !l.st.escalating() {
+	var bagDue time.Time
+	if l.bagOn(&l.st) {
+		bagDue = l.st.txn.bag.NextDue()
+	}
+	if !l.st.escalating() && bagDue.IsZero() {
 		return
 	}
 	now := l.cfg.Now().UTC()
-	if !l.st.due(now) {
+	if !l.st.due(now) && (bagDue.IsZero() || now.Before(bagDue)) {
 		return
 	}
 	if _, err := l.handle(ctx, Command{Op: opTick, staffOnly: true, at: now}); err != nil {
@@ -384,6 +406,12 @@ func (l *Lane) handle(ctx context.Context, cmd Command) (Result, error) {
 	if err == nil && st.txn != nil && len(w.changed) > 0 {
 		view = l.buildView(&st)
 		err = w.exec(l.stmt.txnTotals, view.totalMinor, view.Totals.Items, st.txn.id)
+	}
+	if err == nil && w.bagDirty && st.txn != nil {
+		var b []byte
+		if b, err = json.Marshal(st.txn.bag); err == nil {
+			_, err = w.execSQL(`UPDATE transactions SET bagging = ? WHERE id = ?`, string(b), st.txn.id)
+		}
 	}
 	var idem idemEntry
 	if err == nil && cmd.IdemKey != "" {
@@ -509,6 +537,9 @@ type writer struct {
 	events  []Event
 	changed []int    // numbers of the lines the command added or changed
 	after   []func() // run once the command is committed (start a payment, print)
+	// bagDirty: the transaction's bagging state changed and is saved with
+	// the commit.
+	bagDirty bool
 }
 
 func (w *writer) begin() error {

@@ -24,8 +24,9 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 	var t txnState
 	var started, phase string
 	var topics string
-	err := db.QueryRowContext(ctx, `SELECT id, started_at, state, age_approved, lang, help_topics FROM transactions WHERE lane_id = ? AND ended_at IS NULL`, l.id).
-		Scan(&t.id, &started, &phase, &t.ageApproved, &st.lang, &topics)
+	var bag sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT id, started_at, state, age_approved, lang, help_topics, bagging FROM transactions WHERE lane_id = ? AND ended_at IS NULL`, l.id).
+		Scan(&t.id, &started, &phase, &t.ageApproved, &st.lang, &topics, &bag)
 	switch {
 	case err == sql.ErrNoRows:
 	case err != nil:
@@ -36,6 +37,12 @@ func (l *Lane) load(ctx context.Context) (state, error) {
 		if err := json.Unmarshal([]byte(topics), &t.helpTopics); err != nil {
 			return st, fmt.Errorf("kiosk: load help topics of %s: %w", t.id, err)
 		}
+		if err := loadBag(bag, &t); err != nil {
+			return st, err
+		}
+		// The area's weight is the one the rules last saw, until the
+		// scale says it again.
+		st.baggingG = t.bag.LastG
 		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM alerts WHERE txn_id = ? AND type = ?)`, t.id, AlertHelp).
 			Scan(&t.helpCalled); err != nil {
 			return st, fmt.Errorf("kiosk: load help alerts: %w", err)

@@ -693,6 +693,13 @@ func (l *Lane) paid(w *writer, tn tender) error {
 	if err := l.setPhase(w, StatePaid); err != nil {
 		return err
 	}
+	if l.cfg.Bagging != nil {
+		// The shopper may take their bags now.
+		w.bagDirty = true
+		if err := l.bagVerdict(w, t.bag.PaidNow(), "system", 1); err != nil {
+			return err
+		}
+	}
 	// Paid: an earlier attempt's failure is nothing staff need to come for.
 	for _, a := range slices.Clone(w.st.alerts) {
 		if a.Type == AlertPaymentFailed && a.TxnID == t.id {

@@ -129,7 +129,8 @@ func (tl *testLane) count(typ string) int {
 func TestAlertTable(t *testing.T) {
 	raised := []string{AlertItemNotFound, AlertVoidRequest, AlertCancelRequest, AlertAgeCheck, AlertHelp, AlertTypedLabel,
 		AlertScannerFault, AlertPrinterFault, AlertPrinterWarning, AlertScaleFault, AlertTerminalFault,
-		AlertCashPayment, AlertPaymentFailed, AlertPaymentUnknown, AlertReceiptNotPrinted, AlertRefundDue}
+		AlertCashPayment, AlertPaymentFailed, AlertPaymentUnknown, AlertReceiptNotPrinted, AlertRefundDue,
+		AlertBagUnexpected, AlertBagMismatch, AlertBagRemoved, AlertBagNotBagged}
 	if len(AlertTypes) != len(raised) {
 		t.Errorf("AlertTypes has %d types, the lane raises %d: list a new type here", len(AlertTypes), len(raised))
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/devices"
+	"github.com/kiosk-sco/kiosk/kiosk/bagging"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
 )
 
@@ -74,6 +75,8 @@ type txnState struct {
 	// changed in place); helpCalled: a help alert was raised in it.
 	helpTopics []string
 	helpCalled bool
+	// bag is the bagging area's state (Config.Bagging).
+	bag bagging.Checker
 }
 
 type line struct {
@@ -92,6 +95,11 @@ type line struct {
 	vatRate  decimal.Decimal
 	minAge   int
 	voided   bool
+
+	// What the bagging rules need of the product (bagKnown: looked up).
+	bag       bagging.Product
+	bagExempt bool
+	bagKnown  bool
 
 	// Set by price from the fields above, so that a commit costs the same
 	// whatever the basket's size: the view and the totals reuse them.
@@ -116,6 +124,7 @@ func (s state) clone() state {
 		t := *s.txn
 		t.lines = slices.Clone(s.txn.lines)
 		t.tenders = slices.Clone(s.txn.tenders)
+		t.bag = s.txn.bag.Clone()
 		if t.pay != nil {
 			p := *t.pay
 			t.pay = &p

@@ -256,6 +256,9 @@ CREATE TABLE bag_weights (
 	m2         REAL NOT NULL CHECK (m2 >= 0),
 	updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
+-- The open transaction's bagging area (JSON): the accepted weight, the items
+-- on their way, the open mismatch; NULL: no bagging rules ran.
+ALTER TABLE transactions ADD COLUMN bagging TEXT;
 `,
 }
 

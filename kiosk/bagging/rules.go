@@ -85,6 +85,9 @@ type Checker struct {
 	// Paid: the area may be emptied.
 	Paid  bool   `json:"paid,omitempty"`
 	Issue *Issue `json:"issue,omitempty"`
+	// Learned counts the observations learned per product in this
+	// transaction (replaced, never changed in place).
+	Learned map[string]int `json:"learned,omitempty"`
 }
 
 // Start begins a transaction on a bagging area that holds grams now.
@@ -109,29 +112,35 @@ func (c *Checker) Scanned(s Settings, item Item, now time.Time) {
 	c.Pending = append(c.Pending, item)
 }
 
-// Voided: staff took line back. A unit of it still on its way is no longer
-// expected; one in the area may leave it.
-func (c *Checker) Voided(line int) {
+// Unexpect drops one unit of line still on its way (a void, a lower
+// quantity) and reports whether there was one.
+func (c *Checker) Unexpect(line int) bool {
 	for i, it := range c.Pending {
 		if it.Line == line {
 			c.Pending = slices.Delete(c.Pending, i, i+1)
-			return
+			return true
 		}
 	}
-	// It was bagged: its weight may leave, whenever the shopper takes it out.
-	c.Credits = append(c.Credits, Item{Line: line})
+	return false
 }
 
-// Credit lets units of line that weighed g ± tol leave the area (a void of a
-// bagged item: Voided records the line, the lane its weight).
-func (c *Checker) Credit(it Item) {
-	for i := range c.Credits {
-		if c.Credits[i].Line == it.Line && c.Credits[i].G == 0 {
-			c.Credits[i] = it
-			return
-		}
+// Voided: staff took back a unit of line. One still on its way is no longer
+// expected; for a bagged one, Credit its weight so that it may leave.
+func (c *Checker) Voided(line int) { c.Unexpect(line) }
+
+// Credit lets a unit that weighs it.G ± it.TolG leave the area without an
+// alert: a bagged unit taken back.
+func (c *Checker) Credit(it Item) { c.Credits = append(c.Credits, it) }
+
+// CountLearned notes one more observation of gtin learned in this
+// transaction (Settings.PerTxn bounds them).
+func (c *Checker) CountLearned(gtin string) {
+	m := make(map[string]int, len(c.Learned)+1)
+	for k, v := range c.Learned {
+		m[k] = v
 	}
-	c.Credits = append(c.Credits, it)
+	m[gtin]++
+	c.Learned = m
 }
 
 // PaidNow: the sale is paid, the shopper may take their bags.
