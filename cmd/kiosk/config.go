@@ -47,6 +47,11 @@ type Config struct {
 	Payment PaymentConfig `json:"payment"`
 	// Staff is the handhelds' listener and the store's other kiosks.
 	Staff StaffConfig `json:"staff"`
+	// Bagging is the bagging-area security: on when the lane has a bagging
+	// scale, with the thresholds of kiosk/bagging (each documented there and
+	// in README's "Bagging security"; `kiosk simulate-day --sweep` shows what
+	// changing one does).
+	Bagging BaggingConfig `json:"bagging"`
 
 	laneNamed bool // the command line or a file said which lane: staff commands check it
 }
@@ -235,7 +240,11 @@ func (c Config) laneConfig() (kiosk.Config, error) {
 	}
 	rc := c.Receipt
 	rc.WidthMM = devs.PrinterWidthMM() // the demo's simulated printer is 80 mm, the default
-	return kiosk.Config{Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: rc,
+	bag, err := c.Bagging.lane(c.Devices == nil || c.Devices.BaggingScale != nil)
+	if err != nil {
+		return kiosk.Config{}, err
+	}
+	return kiosk.Config{Bagging: bag, Store: c.Store, Lane: c.Lane, Currency: c.Currency, Lang: c.Lang, Rates: rates, Decode: dec, Receipt: rc,
 		Location: loc, PlusKey: c.PlusKey, MaxLines: c.MaxLines, Payment: pay,
 		// Without a devices section the lane runs on simulators (the demo),
 		// which include a produce scale.
