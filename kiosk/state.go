@@ -217,6 +217,19 @@ func (l *Lane) buildView(s *state) *View {
 		return v
 	}
 	v.Txn = &TxnView{ID: s.txn.id, StartedAt: s.txn.started}
+	if l.cfg.Bagging != nil {
+		b := s.txn.bag
+		bv := &BaggingView{WeightG: b.LastG, AcceptedG: b.RefG, Awaited: len(b.Pending), OwnBag: b.OwnBag && !b.Bagged,
+			WindowS: time.Duration(l.cfg.Bagging.Window).Seconds()}
+		for _, it := range b.Pending {
+			bv.AwaitedG += it.G
+		}
+		if len(b.Pending) > 0 {
+			due := b.Pending[0].Due
+			bv.AwaitedLine, bv.DueAt = b.Pending[0].Line, &due
+		}
+		v.Bagging = bv
+	}
 	v.Lines = make([]LineView, len(s.txn.lines))
 	priced := make([]pricing.Priced, len(s.txn.lines))
 	for i := range s.txn.lines {

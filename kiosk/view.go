@@ -44,6 +44,9 @@ type View struct {
 	// Closed: staff closed the lane. No transaction starts; an open one may
 	// finish (State is then its own, and closed once it ended).
 	Closed bool `json:"closed,omitempty"`
+	// Bagging is the bagging area of the open transaction, on lanes that
+	// check it (Config.Bagging).
+	Bagging *BaggingView `json:"bagging,omitempty"`
 	// LineCount is the number of lines in the basket, voided ones included.
 	LineCount int `json:"lineCount"`
 	// Partial views hold in Lines only the lines one change touched, by their
@@ -55,6 +58,21 @@ type View struct {
 
 	totalMinor int64      // Totals.Total in minor units, for the transactions row
 	enc        *viewCache // the view's JSON, encoded once for all its readers
+}
+
+// BaggingView is what the bagging area holds and awaits.
+type BaggingView struct {
+	WeightG   int `json:"weightG"`   // the last settled reading
+	AcceptedG int `json:"acceptedG"` // the weight the scans explain
+	// AwaitedG is what the scanned items not yet bagged weigh together (0:
+	// none, or of unknown weight); Awaited counts them; AwaitedLine is the
+	// oldest one's line; DueAt is when it counts as not bagged.
+	AwaitedG    int        `json:"awaitedG"`
+	Awaited     int        `json:"awaited"`
+	AwaitedLine int        `json:"awaitedLine,omitempty"`
+	DueAt       *time.Time `json:"dueAt,omitempty"`
+	OwnBag      bool       `json:"ownBag,omitempty"` // an own bag may still be put down and tared
+	WindowS     float64    `json:"windowS"`
 }
 
 type viewCache struct {

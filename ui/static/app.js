@@ -890,6 +890,18 @@
         }
         case "help":
           return { msg: t("alert.help"), detail: "" };
+        case "bag_unexpected_item":
+          return { msg: t("alert.bag_unexpected_item"), detail: t("alert.bag_unexpected_item.detail") + " " + t("alert.bag_fixed") };
+        case "bag_item_removed":
+          return { msg: t("alert.bag_item_removed"), detail: t("alert.bag_item_removed.detail") + " " + t("alert.bag_fixed") };
+        case "bag_weight_mismatch":
+        case "bag_item_not_bagged": {
+          // The line's name as the shopper sees it; the lane names the line.
+          const ln = findLine(Number(d.line) || 0);
+          const msg = ln ? t("alert." + a.type, { name: lineName(ln) }) : t("alert." + a.type + ".any");
+          const detail = a.type === "bag_item_not_bagged" ? t("alert.bag_item_not_bagged.detail") : t("alert.bag_fixed");
+          return { msg, detail };
+        }
         case "scanner_fault":
         case "printer_fault":
         case "printer_warning":
