@@ -70,6 +70,12 @@ Resolve alert ID of the lane as staff member --by, with --outcome:
                    done       closed by hand; the lane closes these itself
                               ("recovered") when the device reports the fault gone,
                               and raises a new alert when it reports the fault again
+  bag_unexpected_item, bag_weight_mismatch, bag_item_removed, bag_item_not_bagged
+                   done       staff at the lane saw the bagging area and take it as it
+                              is (the purse is the shopper's, the item is the one
+                              scanned, a heavy item waved through); a one-item weight
+                              they confirm is learned. The lane closes these itself
+                              ("corrected") when the shopper puts the area right
 
 void_request, cancel_request, age_check, typed_label, cash_payment and
 payment_unknown refuse done: say approved or rejected.

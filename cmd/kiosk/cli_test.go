@@ -25,7 +25,7 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 // every column (exportHeader).
 const header = "gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category\n"
 
-const exportHeader = "gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category,variable_measure\n"
+const exportHeader = "gtin,plu,name_en,name_de,name_es,price,sold_by,vat_class,min_age,weight_g,weight_tolerance_g,category,variable_measure,bagging\n"
 
 func TestCatalogImportAllOrNothing(t *testing.T) {
 	dir := t.TempDir()
