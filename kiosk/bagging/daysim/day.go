@@ -52,19 +52,22 @@ type Catch struct {
 
 // Mode is the figures of the day under one tolerance mode.
 type Mode struct {
-	Name         string          `json:"name"` // "fixed" or "learned"
-	Transactions int             `json:"transactions"`
-	Items        int             `json:"items"` // units scanned
-	Alerts       int             `json:"alerts"`
-	FalseAlerts  int             `json:"falseAlerts"` // raised during honest behaviour
-	FalsePer100  float64         `json:"falsePer100Items"`
-	Corrected    int             `json:"corrected"` // alerts the shopper put right alone
-	Catch        map[Theft]Catch `json:"catch"`
-	Assists      int             `json:"assists"` // transactions staff came to
-	AssistRate   float64         `json:"assistRate"`
-	WaitS        float64         `json:"waitS"` // shopper seconds with an alert open
-	WaitPerTxnS  float64         `json:"waitPerTxnS"`
-	Learned      int             `json:"learnedProducts"` // products whose learned weight is in use at the end
+	Name         string  `json:"name"` // "fixed" or "learned"
+	Transactions int     `json:"transactions"`
+	Items        int     `json:"items"` // units scanned
+	Alerts       int     `json:"alerts"`
+	FalseAlerts  int     `json:"falseAlerts"` // raised during honest behaviour
+	FalsePer100  float64 `json:"falsePer100Items"`
+	// FalseBy counts the false alerts by alert kind and what the shopper
+	// did ("bag_weight_mismatch item": an ordinary unit off its tolerance).
+	FalseBy     map[string]int  `json:"falseBy"`
+	Corrected   int             `json:"corrected"` // alerts the shopper put right alone
+	Catch       map[Theft]Catch `json:"catch"`
+	Assists     int             `json:"assists"` // transactions staff came to
+	AssistRate  float64         `json:"assistRate"`
+	WaitS       float64         `json:"waitS"` // shopper seconds with an alert open
+	WaitPerTxnS float64         `json:"waitPerTxnS"`
+	Learned     int             `json:"learnedProducts"` // products whose learned weight is in use at the end
 }
 
 // Report is the day under both modes.

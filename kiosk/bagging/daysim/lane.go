@@ -12,9 +12,15 @@ import (
 type cause int
 
 const (
-	honest cause = iota
-	theft
+	honest cause = iota // an ordinary unit and the scale's noise
+	theft               // a theft act
+	ownBag              // the shopper's own bag (or rucksack)
+	purse               // a purse put down
+	lift                // a bag lifted early
+	slow                // slow bagging
 )
+
+var causeNames = map[cause]string{honest: "item", theft: "theft", ownBag: "own_bag", purse: "purse", lift: "early_lift", slow: "slow_bagging"}
 
 // alert is the open alert of the simulated lane.
 type alert struct {
@@ -44,7 +50,7 @@ type lane struct {
 }
 
 func (w *world) day(s bagging.Settings, name string) Mode {
-	m := Mode{Name: name, Catch: map[Theft]Catch{}}
+	m := Mode{Name: name, Catch: map[Theft]Catch{}, FalseBy: map[string]int{}}
 	l := &lane{w: w, s: s, m: &m, learned: map[string]bagging.Stats{},
 		now: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
 	for t := range w.scripts {
@@ -83,7 +89,7 @@ func (l *lane) txn(sc *script) {
 	l.chk = bagging.Start(0, sc.ownBag)
 	if sc.ownBag {
 		l.wait(secs(uniform(l.r, 2, 6)))
-		l.place(sc.bagG, honest)
+		l.place(sc.bagG, ownBag)
 	}
 	var placed []float64 // checked units in the area, in order
 	for i, u := range sc.units {
@@ -96,6 +102,9 @@ func (l *lane) txn(sc *script) {
 		}
 		l.line++
 		c := honest
+		if u.slow {
+			c = slow
+		}
 		if thief && sc.theft != Removed {
 			c = theft
 		}
@@ -125,7 +134,7 @@ func (l *lane) txn(sc *script) {
 		if i == sc.purseAt {
 			l.wait(secs(uniform(l.r, 1, 3)))
 			g := sc.purseG
-			l.placeFix(g, honest, func() { l.place(-g, honest) }, sc.purseFix)
+			l.placeFix(g, purse, func() { l.place(-g, purse) }, sc.purseFix)
 		}
 		if i == sc.liftAt && len(placed) > 0 {
 			l.wait(secs(uniform(l.r, 1, 3)))
@@ -133,7 +142,7 @@ func (l *lane) txn(sc *script) {
 			for _, x := range placed[max(0, len(placed)-sc.liftK):] {
 				g += x
 			}
-			l.placeFix(-g, honest, func() { l.place(g, honest) }, sc.liftFix)
+			l.placeFix(-g, lift, func() { l.place(g, lift) }, sc.liftFix)
 		}
 		if thief {
 			a := l.m.Catch[sc.theft]
@@ -258,6 +267,22 @@ func (l *lane) verdict(v bagging.Verdict, c cause, weight float64) {
 			l.caught = true
 		} else {
 			l.m.FalseAlerts++
+			key := string(v.Opened.Kind) + " " + causeNames[c]
+			if v.Opened.Kind == bagging.Mismatch && len(l.chk.Pending) > 0 {
+				it := l.chk.Pending[0]
+				switch {
+				case it.Lrnd:
+					key += " learned"
+				case it.G == 0:
+					key += " unknown"
+				case it.GTIN == "":
+					key += " weighed"
+				}
+				if debugf != nil {
+					debugf("%s exp %d tol %d delta %d pending %d", key, it.G, it.TolG, v.Opened.DeltaG, len(l.chk.Pending))
+				}
+			}
+			l.m.FalseBy[key]++
 		}
 		if staffAt.IsZero() || v.Closed == nil { // a replaced alert keeps the staff already called
 			staffAt = l.now.Add(secs(lognormalMedian(l.r, l.w.cfg.StaffMedianS, 0.5)))
@@ -278,3 +303,5 @@ func (l *lane) learn(it bagging.Item, grams int, weight float64) {
 		l.chk.CountLearned(it.GTIN)
 	}
 }
+
+var debugf func(string, ...any)
