@@ -344,14 +344,21 @@ func (w *world) script(r *rand.Rand) script {
 			}
 			if len(can) > 0 {
 				sc.theftAt = can[r.IntN(len(can))]
-			} else {
-				x := w.draw(r, func(p *product) bool { return len(p.swaps) > 0 })
+			} else if x := w.draw(r, func(p *product) bool { return len(p.swaps) > 0 }); x >= 0 {
 				sc.units = slices.Insert(sc.units, sc.theftAt, w.unitOf(r, x))
+			} else {
+				sc.theft = "" // the catalog has nothing to swap
+				return sc
 			}
 			x := &w.prods[sc.units[sc.theftAt].prod]
 			sc.smuggled = w.unitOf(r, x.swaps[r.IntN(len(x.swaps))])
 		case Unscanned:
-			sc.smuggled = w.unitOf(r, w.draw(r, func(p *product) bool { return p.kind == packed }))
+			y := w.draw(r, func(p *product) bool { return p.kind == packed })
+			if y < 0 {
+				sc.theft = "" // nothing of a known weight to smuggle
+				return sc
+			}
+			sc.smuggled = w.unitOf(r, y)
 			sc.together = chance(r, 0.5)
 		case Removed:
 			sc.removeFrom = r.IntN(3)

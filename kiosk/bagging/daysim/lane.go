@@ -278,9 +278,6 @@ func (l *lane) verdict(v bagging.Verdict, c cause, weight float64) {
 				case it.GTIN == "":
 					key += " weighed"
 				}
-				if debugf != nil {
-					debugf("%s exp %d tol %d delta %d pending %d", key, it.G, it.TolG, v.Opened.DeltaG, len(l.chk.Pending))
-				}
 			}
 			l.m.FalseBy[key]++
 		}
@@ -303,5 +300,3 @@ func (l *lane) learn(it bagging.Item, grams int, weight float64) {
 		l.chk.CountLearned(it.GTIN)
 	}
 }
-
-var debugf func(string, ...any)
