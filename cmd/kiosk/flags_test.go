@@ -122,7 +122,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		{[]string{"printer", "reprint"}, []string{"Usage: kiosk printer reprint", "-txn"}},
 		{[]string{"staff"}, []string{"kiosk staff add", "kiosk staff list", "kiosk staff disable", "kiosk staff audit"}},
 		{[]string{"staff", "audit"}, []string{"Usage: kiosk staff audit", "-after", "-limit"}},
-		{[]string{"simulate-day"}, []string{"Usage: kiosk simulate-day", "-seed", "-transactions", "-catalog", "-sweep", "-json"}},
+		{[]string{"simulate-day"}, []string{"Usage: kiosk simulate-day", "-seed", "-transactions", "-catalog", "-sweep", "-json", "-config"}},
 		{[]string{"version"}, []string{"Usage: kiosk version"}},
 	} {
 		for _, form := range []string{"--help", "-h", "-help", "help"} {

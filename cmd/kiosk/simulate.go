@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -20,7 +22,9 @@ and print false alerts per 100 items, the catch rate per theft kind, the
 share of transactions staff had to come to and the shoppers' waiting. The
 same seed gives the same day. --sweep runs the day again with each bagging
 threshold at half and at twice its default, to show what changing it does.
-The noise model is described in package kiosk/bagging/daysim.`
+--config takes the thresholds from a lane's configuration file (its
+"bagging" section), to try values before a lane runs with them. The noise
+model is described in package kiosk/bagging/daysim.`
 
 // simulateDay runs "kiosk simulate-day".
 func simulateDay(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,6 +34,7 @@ func simulateDay(_ context.Context, args []string, stdout, stderr io.Writer) err
 	catPath := fs.String("catalog", "", "catalog CSV in the import format (default: the demo catalog)")
 	sweep := fs.Bool("sweep", false, "also run the day with each threshold lower and higher")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	config := fs.String("config", "", "lane configuration file (JSON) whose bagging thresholds to simulate (default: the defaults of kiosk/bagging)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -40,6 +45,16 @@ func simulateDay(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%w: --transactions must be 1–1000000", errUsage)
 	}
 	cfg := daysim.Config{Seed: *seed, Transactions: *txns}
+	if *config != "" {
+		c := commonFlags{config: *config, cfg: defaultConfig()}
+		if err := c.loadFile(fs); err != nil {
+			return err
+		}
+		cfg.Settings = c.cfg.Bagging.Settings.WithDefaults()
+		if err := cfg.Settings.Check(); err != nil {
+			return fmt.Errorf("%s: %w", *config, err)
+		}
+	}
 	if *catPath != "" {
 		b, err := os.ReadFile(*catPath)
 		if err != nil {
@@ -58,6 +73,20 @@ func simulateDay(_ context.Context, args []string, stdout, stderr io.Writer) err
 		tw := simTable(stdout, false)
 		simRow(tw, "", "", rep.Fixed)
 		simRow(tw, "", "", rep.Learned)
+		tw.Flush()
+		fmt.Fprintln(stdout, "\nfalse alerts by alert and what the shopper did:")
+		tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprint(tw, "\tfixed\tlearned\t\n")
+		keys := slices.Sorted(maps.Keys(rep.Fixed.FalseBy))
+		for k := range rep.Learned.FalseBy {
+			if _, ok := rep.Fixed.FalseBy[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t\n", k, rep.Fixed.FalseBy[k], rep.Learned.FalseBy[k])
+		}
 		tw.Flush()
 		if err := rep.Target(); err != nil {
 			fmt.Fprintf(stdout, "\ntarget (learned at most half the false alerts of fixed, catching as much) missed:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kiosk-sco/kiosk/kiosk/bagging"
 	"github.com/kiosk-sco/kiosk/kiosk/bagging/daysim"
 )
 
@@ -76,6 +78,18 @@ func TestSimulateDayCatalog(t *testing.T) {
 	os.WriteFile(bad, []byte(header+"123,,Bad,,,1.00,each,standard,0,,,x\n"), 0o644)
 	if _, _, err := runCLI(t, "simulate-day", "--catalog", bad); err == nil || !strings.Contains(err.Error(), "bad.csv") {
 		t.Fatalf("bad catalog: %v", err)
+	}
+	// --config: the bagging thresholds of a lane's configuration.
+	conf := filepath.Join(dir, "kiosk.json")
+	os.WriteFile(conf, []byte(`{"bagging":{"windowS":20,"sigmas":3}}`), 0o644)
+	out, errOut, err = runCLI(t, "simulate-day", "--config", conf, "--transactions", "30", "--json")
+	rep = daysim.Report{}
+	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || rep.Settings.Sigmas != 3 || rep.Settings.Window != bagging.Duration(20*time.Second) || rep.Settings.AbsG != 10 {
+		t.Fatalf("--config: %v %+v\n%s", err, rep.Settings, errOut)
+	}
+	os.WriteFile(conf, []byte(`{"bagging":{"sigmas":30}}`), 0o644)
+	if _, _, err := runCLI(t, "simulate-day", "--config", conf); err == nil || !strings.Contains(err.Error(), "sigmas") {
+		t.Fatalf("bad thresholds: %v", err)
 	}
 	for _, args := range [][]string{{"simulate-day", "extra"}, {"simulate-day", "--transactions", "0"}, {"simulate-day", "--seed", "x"}} {
 		if _, _, err := runCLI(t, args...); exitCode(err) != 2 {

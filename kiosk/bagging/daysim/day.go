@@ -59,7 +59,9 @@ type Mode struct {
 	FalseAlerts  int     `json:"falseAlerts"` // raised during honest behaviour
 	FalsePer100  float64 `json:"falsePer100Items"`
 	// FalseBy counts the false alerts by alert kind and what the shopper
-	// did ("bag_weight_mismatch item": an ordinary unit off its tolerance).
+	// did ("bag_weight_mismatch item, catalog weight": an ordinary unit off
+	// its catalog weight's tolerance; "…, learned weight": off the learned
+	// one; "…, weighed": off the produce scale's weight).
 	FalseBy     map[string]int  `json:"falseBy"`
 	Corrected   int             `json:"corrected"` // alerts the shopper put right alone
 	Catch       map[Theft]Catch `json:"catch"`

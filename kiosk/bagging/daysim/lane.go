@@ -272,11 +272,11 @@ func (l *lane) verdict(v bagging.Verdict, c cause, weight float64) {
 				it := l.chk.Pending[0]
 				switch {
 				case it.Lrnd:
-					key += " learned"
-				case it.G == 0:
-					key += " unknown"
+					key += ", learned weight"
 				case it.GTIN == "":
-					key += " weighed"
+					key += ", weighed"
+				default:
+					key += ", catalog weight"
 				}
 			}
 			l.m.FalseBy[key]++
