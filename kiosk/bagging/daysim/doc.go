@@ -64,6 +64,38 @@
 // # Figures
 //
 // False alerts are the alerts raised during honest behaviour, per 100 items
-// scanned; assist rate the share of transactions staff had to come to;
-// waiting the shopper's time from an alert's opening to its closing.
+// scanned (Mode.FalseBy splits them by alert and behaviour); assist rate the
+// share of transactions staff had to come to; waiting the shopper's time
+// from an alert's opening to its closing.
+//
+// # The target, and what the default day shows
+//
+// The goal is learned tolerances with at most half the false alerts per 100
+// items of fixed ones, catching as much of every theft kind (Report.Target).
+// With bagging.Defaults the default day (seed 1, 500 transactions) misses
+// it: fixed 5.66, learned 3.39 false alerts per 100 items, swaps caught 9 of
+// 10 against 6 of 10. The noise model was not tuned to hit it. Why:
+//
+//   - 105 of the 332 false alerts of fixed are NotBagged of slow bagging
+//     (12–20 s against the 10 s window), the same in both modes; with them
+//     learned would have to remove nearly nine in ten mismatches.
+//   - A lane that starts the day knowing nothing pays for learning: 54
+//     mismatches of products still on their catalog weight (a product 8 %
+//     off needs MinSamples staff visits before its learned weight is used).
+//   - 7 learned-weight mismatches are counter goods priced per piece with no
+//     catalog weight (a cake): the lane learns a mean for them, then holds
+//     units that vary by 15 % to it, where fixed accepts any weight.
+//   - The swaps fixed catches and learned does not are dearer items 2–7 %
+//     off the scanned one's real weight; fixed catches them only because the
+//     scanned product's catalog weight is itself off (sugar: 1008 g in the
+//     catalog, 1037 g real), at the price of false alerts on honest units of
+//     it. With about ten swaps a day one act is ten points of catch rate.
+//
+// Over seeds 1–20 of the default day learned halves fixed in 11 days and
+// meets the whole target in 6 (swaps caught 130 against 140). With windowS
+// 20, sigmas 3 and minSamples 3 (kiosk simulate-day --config with those in
+// its "bagging" section) seed 1 gives fixed 4.18, learned 1.72 (swaps 9 vs
+// 7), and seeds 1–20 halve in 18 days, meet the whole target in 14 and catch
+// 141 swaps against 140. A day of 150 transactions is mostly learning: it
+// halves in 2 of 20 days with the defaults, 9 of 20 with those values.
 package daysim
