@@ -206,6 +206,10 @@ func (l *lane) settle() {
 			}
 			continue
 		}
+		if !a.staffAt.After(l.now) {
+			l.staff() // due already
+			continue
+		}
 		l.waitUntil(a.staffAt)
 	}
 }
