@@ -15,6 +15,7 @@
 //	BenchmarkScanDuringImport (import-max)   idle scans of the same run (p99)       <= 250 ms, no failed scan
 //	BenchmarkScanDuringImportShared (max)    -                                      <= 250 ms, no failed scan
 //	BenchmarkAlertToHandheld (p99-ms)        -                                      < 100 ms (12 lanes, 3 handhelds, via a hub)
+//	BenchmarkSimulateDay (learned-false)     fixed-false (the same day, fixed tol.) <= 0.5x, catching >= fixed per theft kind
 //
 // Each benchmark runs a fixed number of operations itself and reports their
 // median and p90 latency (median-ns/op, p90-ns/op), so `-benchtime=1x` gives a

@@ -134,6 +134,15 @@ var checks = []check{
 	{label: "alert raised to 3 handhelds via the hub of 12 lanes, p99", bench: "AlertToHandheld", unit: "p99-ms", max: 100, format: millis, absFormat: true},
 	{label: "alert raised to 3 handhelds via the hub of 12 lanes, p50", bench: "AlertToHandheld", unit: "p50-ms",
 		baseLabel: "the lane's own command and commit p50", baseBench: "AlertToHandheld", baseUnit: "commit-p50-ms", format: millis},
+	{label: "store day (seed 1): false alerts with learned tolerance", bench: "SimulateDay", unit: "learned-false/100items",
+		baseLabel: "fixed tolerance", baseBench: "SimulateDay", baseUnit: "fixed-false/100items", max: 0.5, format: per100},
+	{label: "store day (seed 1): swaps caught with learned tolerance", bench: "SimulateDay", unit: "learned-swap-caught-%",
+		baseLabel: "fixed tolerance", baseBench: "SimulateDay", baseUnit: "fixed-swap-caught-%", min: 1, format: percent, percent: true},
+	{label: "store day (seed 1): unscanned items caught with learned tolerance", bench: "SimulateDay", unit: "learned-unscanned-caught-%",
+		baseLabel: "fixed tolerance", baseBench: "SimulateDay", baseUnit: "fixed-unscanned-caught-%", min: 1, format: percent, percent: true},
+	{label: "store day (seed 1): removed items caught with learned tolerance", bench: "SimulateDay", unit: "learned-removed-caught-%",
+		baseLabel: "fixed tolerance", baseBench: "SimulateDay", baseUnit: "fixed-removed-caught-%", min: 1, format: percent, percent: true},
+	{label: "store day simulation, time per simulated item", bench: "SimulateDay", unit: "ns/item", format: duration},
 }
 
 func duration(ns float64) string {
@@ -157,6 +166,10 @@ func megabytes(v float64) string { return fmt.Sprintf("%.1f MB", v) }
 func bytesPerScan(v float64) string { return fmt.Sprintf("%.0f B/scan", v) }
 
 func count(v float64) string { return fmt.Sprintf("%.0f", v) }
+
+func per100(v float64) string { return fmt.Sprintf("%.2f per 100 items", v) }
+
+func percent(v float64) string { return fmt.Sprintf("%.0f %%", v) }
 
 // line evaluates c against res: the report line (verdict after the target,
 // the spread over runs after that) and the verdict ("PASS", "MISS", "info" or

@@ -27,6 +27,7 @@ BenchmarkServeRSS-2           	       1	8603432755 ns/op	        21.30 peak-RSS-
 BenchmarkScanDuringImport-2         	       1	20369869819 ns/op	         0 idle-failed-scans	   4507259 idle-max-ns/op	    399551 idle-median-ns/op	   1589763 idle-p99-ns/op	       500.0 idle-scans	         0 import-failed-scans	  75516897 import-max-ns/op	    864654 import-median-ns/op	  38972014 import-p99-ns/op	     49704 import-rows/s	       989.0 import-scans	   1000000 rows
 BenchmarkScanDuringImportShared-2   	       1	11544938811 ns/op	         0 idle-failed-scans	  21580323 idle-max-ns/op	    499129 idle-median-ns/op	   4813111 idle-p99-ns/op	       500.0 idle-scans	         1.000 import-failed-scans	 930916202 import-max-ns/op	    683327 import-median-ns/op	 930916202 import-p99-ns/op	     90556 import-rows/s	         5.000 import-scans	   1000000 rows
 BenchmarkAlertToHandheld-2   	       1	 449503225 ns/op	       500.0 alerts	         0.4880 commit-p50-ms	         6.149 commit-p99-ms	         0.6040 p50-ms	         6.291 p99-ms
+BenchmarkSimulateDay-2   	       1	  10014327 ns/op	         5.660 fixed-false/100items	       100.0 fixed-removed-caught-%	        90.00 fixed-swap-caught-%	       100.0 fixed-unscanned-caught-%	      5866 items	         2.500 learned-false/100items	       100.0 learned-removed-caught-%	        60.00 learned-swap-caught-%	       100.0 learned-unscanned-caught-%	       853.6 ns/item
 PASS
 ok  	github.com/kiosk-sco/kiosk/bench	18.696s
 `
@@ -55,7 +56,11 @@ func TestReport(t *testing.T) {
 		"cpu: Some CPU",
 		"  alert raised to 3 handhelds via the hub of 12 lanes, p99 6.29 ms (target <= 100.00 ms) PASS",
 		"  alert raised to 3 handhelds via the hub of 12 lanes, p50 0.60 ms vs the lane's own command and commit p50 0.49 ms = 1.24x (no target)",
-		"7 PASS, 5 MISS, 4 reported only, 1 not measured",
+		"  store day (seed 1): false alerts with learned tolerance 2.50 per 100 items vs fixed tolerance 5.66 per 100 items = 0.44x (target <= 0.50x) PASS",
+		"! store day (seed 1): swaps caught with learned tolerance 60 % vs fixed tolerance 90 % = 67% (target >= 100%) MISS by 33% (short of the target)",
+		"  store day (seed 1): removed items caught with learned tolerance 100 % vs fixed tolerance 100 % = 100% (target >= 100%) PASS",
+		"  store day simulation, time per simulated item 854 ns",
+		"10 PASS, 6 MISS, 5 reported only, 1 not measured",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)

@@ -109,7 +109,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		cmd  []string
 		want []string
 	}{
-		{nil, []string{"kiosk serve", "kiosk alert resolve"}},
+		{nil, []string{"kiosk serve", "kiosk alert resolve", "kiosk simulate-day"}},
 		{[]string{"serve"}, []string{"Usage: kiosk serve", "-addr", "-db", "-config", "-demo", "-tz"}},
 		{[]string{"catalog"}, []string{"kiosk catalog import", "kiosk catalog export"}},
 		{[]string{"catalog", "import"}, []string{"Usage: kiosk catalog import [flags] FILE.csv", "-replace", "-db"}},
@@ -122,6 +122,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		{[]string{"printer", "reprint"}, []string{"Usage: kiosk printer reprint", "-txn"}},
 		{[]string{"staff"}, []string{"kiosk staff add", "kiosk staff list", "kiosk staff disable", "kiosk staff audit"}},
 		{[]string{"staff", "audit"}, []string{"Usage: kiosk staff audit", "-after", "-limit"}},
+		{[]string{"simulate-day"}, []string{"Usage: kiosk simulate-day", "-seed", "-transactions", "-catalog", "-sweep", "-json", "-config"}},
 		{[]string{"version"}, []string{"Usage: kiosk version"}},
 	} {
 		for _, form := range []string{"--help", "-h", "-help", "help"} {

@@ -29,6 +29,7 @@ Usage:
   kiosk staff list [flags]                  list the staff accounts
   kiosk staff disable [flags]               disable a staff account
   kiosk staff audit [flags]                 print the audit log (logins, failed logins, staff actions)
+  kiosk simulate-day [flags]                simulate a store day at the bagging area: fixed vs learned tolerance
   kiosk version
 
 Flags go before or after the arguments. "kiosk COMMAND --help" (or
@@ -92,6 +93,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return paymentCmd(ctx, args[1:], stdout, stderr)
 	case "staff":
 		return staffCmd(ctx, args[1:], stdout, stderr)
+	case "simulate-day":
+		return simulateDay(ctx, args[1:], stdout, stderr)
 	case "version":
 		if len(args) > 1 {
 			if wantsHelp(args[1:]) {
