@@ -94,8 +94,8 @@ func TestBaggingRules(t *testing.T) {
 			{settle: milkG, want: ""},
 		}, "corrected"},
 		{"an item not bagged within the window, then bagged", "", []step{
-			{scan: milk, tick: 10*time.Second - time.Nanosecond, want: ""},
-			{tick: 10 * time.Second, want: AlertBagNotBagged},
+			{scan: milk, tick: 20*time.Second - time.Nanosecond, want: ""},
+			{tick: 20 * time.Second, want: AlertBagNotBagged},
 			{scan: yoghurt, want: AlertBagNotBagged}, // it blocks paying, not scanning
 			{settle: milkG + 520, want: ""},          // both bagged at once
 		}, "corrected"},
@@ -168,7 +168,7 @@ func TestBaggingRules(t *testing.T) {
 func TestBaggingNotBaggedBlocksPayment(t *testing.T) {
 	cl := bagLane(t, nil, nil)
 	cl.scan(milk)
-	cl.tickAt(t0.Add(11 * time.Second))
+	cl.tickAt(t0.Add(21 * time.Second))
 	cl.refused(Command{Op: OpCheckout}, KindState, "checkout."+AlertBagNotBagged)
 	cl.settle(milkG)
 	cl.do(Command{Op: OpCheckout})
@@ -199,9 +199,11 @@ func TestBaggingStaffClearTeachesTheWeight(t *testing.T) {
 	if err != nil || !ok || st.N != 1 || st.Weight != 5 || st.Mean != 1120 {
 		t.Fatalf("learned %+v %v %v", st, ok, err)
 	}
-	// The area is as staff saw it: the next milk adds to it.
+	// The area is as staff saw it, and the weight they confirmed counts
+	// StaffWeight (5) observations, MinSamples (3) and more: the next milk
+	// is expected at 1120 g.
 	cl.scan(milk)
-	if v := cl.settle(1120 + milkG); openBagAlert(v) != nil {
+	if v := cl.settle(1120 + 1120); openBagAlert(v) != nil {
 		t.Fatalf("alerts %+v", v.Alerts)
 	}
 	cl.journalMatches()
@@ -238,19 +240,24 @@ func TestBaggingLearnsAndRemembers(t *testing.T) {
 		t.Fatalf("mean %v", st.Mean)
 	}
 	cl.stop()
+	s := bagging.Defaults()
+	e := s.Expect(bagging.Product{WeightG: milkG, ToleranceG: 25}, st)
+	if !e.Lrnd || e.G != 1090 || e.TolG >= milkTol {
+		t.Fatalf("expectation %+v: want the learned mean, tighter than the fixed %d g", e, milkTol)
+	}
 
 	// After a restart the learned figures are used: the bottle is expected
-	// at 1090 g with a tolerance of max(4σ + 1 division, 2 divisions) = 10 g.
+	// at 1090 g ± e.TolG.
 	// Both are scanned before either is bagged, so both carry that
 	// expectation (an item's is fixed when it is scanned).
 	cl2 := bagLane(t, db, nil)
 	cl2.scan(milk)
 	cl2.scan(milk)
-	if v := cl2.settle(g + 1090 + 10); openBagAlert(v) != nil {
-		t.Fatalf("learned expectation refused 1100 g: %+v", v.Alerts)
+	if v := cl2.settle(g + 1090 + e.TolG); openBagAlert(v) != nil {
+		t.Fatalf("learned expectation refused 1090 + %d g: %+v", e.TolG, v.Alerts)
 	}
-	if v := cl2.settle(g + 2*1090 + 10 + 11); openBagAlert(v) == nil {
-		t.Fatal("11 g over the learned tolerance was accepted")
+	if v := cl2.settle(g + 2*1090 + 2*e.TolG + 1); openBagAlert(v) == nil {
+		t.Fatalf("1 g over the learned tolerance (%d g) was accepted", e.TolG)
 	}
 	cl2.journalMatches()
 }

@@ -31,6 +31,7 @@ func simulateDay(_ context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("simulate-day", "simulate-day [flags]", simulateAbout, stderr)
 	seed := fs.Uint64("seed", 1, "random seed of the day")
 	txns := fs.Int("transactions", 500, "transactions in the day")
+	days := fs.Int("days", 1, "days to run (seeds --seed, --seed+1, …), each learning from scratch, added up")
 	catPath := fs.String("catalog", "", "catalog CSV in the import format (default: the demo catalog)")
 	sweep := fs.Bool("sweep", false, "also run the day with each threshold lower and higher")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
@@ -43,6 +44,9 @@ func simulateDay(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *txns < 1 || *txns > 1000000 {
 		return fmt.Errorf("%w: --transactions must be 1–1000000", errUsage)
+	}
+	if *days < 1 || *days > 1000 || *sweep && *days != 1 {
+		return fmt.Errorf("%w: --days must be 1–1000 (and 1 with --sweep)", errUsage)
 	}
 	cfg := daysim.Config{Seed: *seed, Transactions: *txns}
 	if *config != "" {
@@ -65,11 +69,15 @@ func simulateDay(_ context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if !*sweep {
-		rep := daysim.Run(cfg)
+		rep := daysim.Days(cfg, *days)
 		if *asJSON {
 			return writeJSON(stdout, rep)
 		}
-		fmt.Fprintf(stdout, "store day, seed %d: %d transactions, %d items\n\n", rep.Seed, rep.Transactions, rep.Fixed.Items)
+		if *days == 1 {
+			fmt.Fprintf(stdout, "store day, seed %d: %d transactions, %d items\n\n", rep.Seed, rep.Transactions, rep.Fixed.Items)
+		} else {
+			fmt.Fprintf(stdout, "%d store days, seeds %d–%d: %d transactions, %d items\n\n", *days, rep.Seed, rep.Seed+uint64(*days)-1, rep.Transactions, rep.Fixed.Items)
+		}
 		tw := simTable(stdout, false)
 		simRow(tw, "", "", rep.Fixed)
 		simRow(tw, "", "", rep.Learned)

@@ -35,53 +35,54 @@ func (st Stats) SD() float64 {
 	return math.Sqrt(st.M2 / st.Weight)
 }
 
+// PriorWeight is how many observations the fixed tolerance counts as in a
+// learned spread: with few observations the spread leans on the fixed
+// tolerance (a product learned from three identical readings is not taken to
+// weigh exactly that), with many it is the product's own.
+const PriorWeight = 2
+
 // Expect returns what a unit of p should weigh with what is learned of it.
-// With Learn on and at least MinSamples observations, the learned mean and
-// Sigmas × the learned spread are used — never narrower than Divisions scale
-// divisions (nor than AbsG when the catalog knows no weight), never wider than
-// MaxWiden × the fixed tolerance. Otherwise the catalog weight and the fixed
-// tolerance; a product without a catalog weight and too few observations has
-// none (G 0): any settled increase is taken as it.
+// With Learn on and observations weighing at least MinSamples (a weight staff
+// confirmed counts StaffWeight), the learned mean and Sigmas × the learned
+// spread are used: the spread of the readings (scale rounding included),
+// blended with the fixed tolerance as PriorWeight observations, never
+// narrower than Divisions scale divisions nor wider than MaxWiden × the fixed
+// tolerance. Otherwise the catalog weight and the fixed tolerance. A product
+// without a catalog weight has none (G 0: any settled increase is taken as
+// it) and learns nothing: counter goods vary too much to be told by weight.
 func (s Settings) Expect(p Product, st Stats) Expectation {
-	fixed := s.FixedTolerance(p.WeightG, p.ToleranceG)
-	if s.Learning() && st.N >= s.MinSamples {
-		mean := int(math.Round(st.Mean))
-		floor := s.Divisions * s.DivisionG
-		if p.WeightG <= 0 {
-			floor = max(floor, s.AbsG)
-			fixed = s.FixedTolerance(mean, 0)
-		}
-		// Half a division of rounding on either reading comes on top.
-		tol := int(math.Ceil(s.Sigmas*st.SD() + float64(s.DivisionG)))
-		tol = max(tol, floor)
-		tol = min(tol, int(s.MaxWiden*float64(fixed)))
-		return Expectation{G: mean, TolG: tol, Lrnd: true}
-	}
 	if p.WeightG <= 0 {
 		return Expectation{}
+	}
+	fixed := s.FixedTolerance(p.WeightG, p.ToleranceG)
+	if s.Learning() && st.Weight >= float64(s.MinSamples) {
+		sd0 := float64(fixed) / s.Sigmas
+		sd := math.Sqrt((st.M2 + PriorWeight*sd0*sd0) / (st.Weight + PriorWeight))
+		tol := int(math.Ceil(s.Sigmas * sd))
+		tol = max(tol, s.Divisions*s.DivisionG)
+		tol = min(tol, int(s.MaxWiden*float64(fixed)))
+		return Expectation{G: int(math.Round(st.Mean)), TolG: tol, Lrnd: true}
 	}
 	return Expectation{G: p.WeightG, TolG: fixed}
 }
 
 // Observe takes one observation of grams with weight w (1, or StaffWeight
 // for a weight staff confirmed) into st and reports whether it counted. An
-// observation is refused when it is not positive, when it lies outside the
-// bounds around the catalog weight, or — once MinSamples are learned and it is
+// observation is refused when it is not positive, for a product without a
+// catalog weight, when it lies outside the bounds around the catalog weight,
+// or — once MinSamples are learned and it is
 // not staff's — when it lies further from the learned mean than the learned
 // tolerance (an outlier: a shopper who put two in at once, a hand on the
 // scale).
 func (s Settings) Observe(st *Stats, p Product, grams int, w float64) bool {
-	if grams <= 0 || w <= 0 || math.IsNaN(w) {
+	if grams <= 0 || w <= 0 || math.IsNaN(w) || p.WeightG <= 0 {
 		return false
 	}
 	x := float64(grams)
-	if p.WeightG > 0 {
-		b := float64(p.WeightG) * s.BoundPct / 100
-		if math.Abs(x-float64(p.WeightG)) > b {
-			return false
-		}
+	if b := float64(p.WeightG) * s.BoundPct / 100; math.Abs(x-float64(p.WeightG)) > b {
+		return false
 	}
-	if st.N >= s.MinSamples && w < s.StaffWeight {
+	if st.Weight >= float64(s.MinSamples) && w < s.StaffWeight {
 		e := s.Expect(p, *st)
 		if math.Abs(x-float64(e.G)) > float64(e.TolG) {
 			return false

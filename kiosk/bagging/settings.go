@@ -38,7 +38,8 @@ type Settings struct {
 	// (default 5): a touch, a bag settling.
 	NoiseG int `json:"noiseG"`
 	// Window is how long after a scan the item may take to settle in the
-	// bagging area before it counts as not bagged (default 10 s).
+	// bagging area before it counts as not bagged (default 20 s: shoppers
+	// who pack as they go take their time, and every alert for it is a false one).
 	Window Duration `json:"windowS"`
 	// OwnBagMaxG is the heaviest own bag that is tared at the start
 	// (default 1000 g); heavier is an unexpected item.
@@ -47,10 +48,11 @@ type Settings struct {
 	// keeps the fixed ones, and nothing is learned).
 	Learn *bool `json:"learn,omitempty"`
 	// MinSamples is how many accepted observations a product needs before
-	// its learned mean and tolerance are used (default 5).
+	// its learned mean and tolerance are used (default 3; a weight confirmed
+	// by staff counts StaffWeight).
 	MinSamples int `json:"minSamples"`
 	// Sigmas is the learned tolerance in standard deviations of the
-	// product's learned spread (default 4).
+	// product's learned spread (default 3).
 	Sigmas float64 `json:"sigmas"`
 	// MaxWeight bounds how much the past counts: older observations fade
 	// once this many (weighted) are learned (default 50).
@@ -91,8 +93,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // Defaults are the thresholds a lane uses unless configured otherwise.
 func Defaults() Settings {
 	on := true
-	return Settings{AbsG: 10, DivisionG: 5, Divisions: 2, Pct: 5, NoiseG: 5, Window: Duration(10 * time.Second),
-		OwnBagMaxG: 1000, Learn: &on, MinSamples: 5, Sigmas: 4, MaxWeight: 50, StaffWeight: 5, BoundPct: 25, MaxWiden: 3, PerTxn: 2}
+	return Settings{AbsG: 10, DivisionG: 5, Divisions: 2, Pct: 5, NoiseG: 5, Window: Duration(20 * time.Second),
+		OwnBagMaxG: 1000, Learn: &on, MinSamples: 3, Sigmas: 3, MaxWeight: 50, StaffWeight: 5, BoundPct: 25, MaxWiden: 3, PerTxn: 2}
 }
 
 // WithDefaults returns s with every zero field set to its default.

@@ -74,7 +74,7 @@ func (w *world) day(s bagging.Settings, name string) Mode {
 	}
 	if s.Learning() {
 		for _, st := range l.learned {
-			if st.N >= s.MinSamples {
+			if st.Weight >= float64(s.MinSamples) {
 				m.Learned++
 			}
 		}
