@@ -44,6 +44,8 @@ type testServerOptions struct {
 	// staff, when set, makes the staff app of the lane (mounted under
 	// /staff on the shopper app too).
 	staff func(lane *kiosk.Lane, db *store.DB) *Staff
+	// sims, when set, gives /sim its device simulators (they report to lane).
+	sims func(lane *kiosk.Lane) Sims
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -91,6 +93,9 @@ func newTestServerWith(t testing.TB, o testServerOptions) *testServer {
 	}
 	if o.staff != nil {
 		uo.Staff = o.staff(lane, db)
+	}
+	if o.sims != nil {
+		uo.Sims = o.sims(lane)
 	}
 	srv := New(lane, cat, uo)
 	app := srv.App()

@@ -891,16 +891,16 @@
         case "help":
           return { msg: t("alert.help"), detail: "" };
         case "bag_unexpected_item":
-          return { msg: t("alert.bag_unexpected_item"), detail: t("alert.bag_unexpected_item.detail") + " " + t("alert.bag_fixed") };
+          return { msg: t("alert.bag_unexpected_item"), detail: t("alert.bag_unexpected_item.detail") + " " + t("alert.bag_fixed"), prose: true };
         case "bag_item_removed":
-          return { msg: t("alert.bag_item_removed"), detail: t("alert.bag_item_removed.detail") + " " + t("alert.bag_fixed") };
+          return { msg: t("alert.bag_item_removed"), detail: t("alert.bag_item_removed.detail") + " " + t("alert.bag_fixed"), prose: true };
         case "bag_weight_mismatch":
         case "bag_item_not_bagged": {
           // The line's name as the shopper sees it; the lane names the line.
           const ln = findLine(Number(d.line) || 0);
           const msg = ln ? t("alert." + a.type, { name: lineName(ln) }) : t("alert." + a.type + ".any");
           const detail = a.type === "bag_item_not_bagged" ? t("alert.bag_item_not_bagged.detail") : t("alert.bag_fixed");
-          return { msg, detail };
+          return { msg, detail, prose: true };
         }
         case "scanner_fault":
         case "printer_fault":
@@ -1020,7 +1020,7 @@
       const info = all.filter((a) => !a.blocking);
       const frag = document.createDocumentFragment();
       for (const a of blocking) {
-        const { msg, detail, plain } = alertText(a);
+        const { msg, detail, plain, prose } = alertText(a);
         const box = make("div", "alert-blocking");
         box.dataset.type = String(a.type);
         box.dataset.id = String(a.id);
@@ -1031,7 +1031,7 @@
         box.appendChild(icon);
         const textBox = make("div", "alert-body");
         textBox.appendChild(make("p", "alert-message", msg));
-        if (detail) textBox.appendChild(make("p", plain ? "alert-detail plain" : "alert-detail", detail));
+        if (detail) textBox.appendChild(make("p", plain || prose ? "alert-detail plain" : "alert-detail", detail));
         textBox.appendChild(alertMeta(a, plain));
         box.appendChild(textBox);
         frag.appendChild(box);

@@ -30,7 +30,10 @@
     itemsSection: $("sim-items-section"),
     search: $("sim-search"),
     status: $("sim-status"),
-    grid: $("sim-grid")
+    grid: $("sim-grid"),
+    bagSection: $("bag-section"),
+    bagFigures: $("bag-figures"),
+    bagDue: $("bag-due")
   };
 
   let config = { lane: "", currency: "EUR", lang: I.DEFAULT_LANG, demo: false };
@@ -94,8 +97,65 @@
     el.state.textContent = state ? t("state." + state) : "";
     el.state.title = t("sim.lane");
     el.state.hidden = !state;
+    renderBag();
     renderConn();
   }
+
+  // ---- bagging area: each button sets the simulated bagging scale to a
+  // weight relative to what the lane's view says the area holds.
+
+  function bagInfo() {
+    return view && view.bagging && typeof view.bagging === "object" ? view.bagging : null;
+  }
+
+  let bagTimer = 0;
+  function renderBag() {
+    const b = bagInfo();
+    const hasScale = (devices || []).some((d) => d && d.role === "scale.bagging");
+    el.bagSection.hidden = !config.demo || !hasScale;
+    const g = (n) => I.formatInt(lang, Number(n) || 0);
+    el.bagFigures.textContent = b
+      ? t("sim.bag.figures", { weight: g(b.weightG), accepted: g(b.acceptedG), awaited: g(b.awaitedG), n: Number(b.awaited) || 0 })
+      : t("sim.bag.noTxn");
+    for (const btn of el.bagSection.querySelectorAll("[data-bag]")) {
+      const kind = btn.dataset.bag;
+      btn.disabled = !b || (kind === "bag" && !(Number(b.awaited) > 0)) || (kind === "wrong" && !(Number(b.awaited) > 0)) ||
+        (kind === "remove" && !(Number(b.weightG) > 0));
+    }
+    clearTimeout(bagTimer);
+    const due = b && b.dueAt ? new Date(b.dueAt) : null;
+    if (due && !isNaN(due.getTime())) {
+      const s = Math.ceil((due.getTime() - Date.now()) / 1000);
+      el.bagDue.textContent = s > 0 ? t("sim.bag.due", { s }) : "";
+      if (s > 0) bagTimer = setTimeout(renderBag, 1000);
+    } else {
+      el.bagDue.textContent = b ? t("sim.bag.window", { s: Number(b.windowS) || 0 }) : "";
+    }
+  }
+
+  async function bagAction(kind) {
+    const b = bagInfo();
+    if (!b) return;
+    let grams = Number(b.weightG) || 0;
+    switch (kind) {
+      case "bag": grams = (Number(b.acceptedG) || 0) + (Number(b.awaitedG) || 0); break;
+      case "unexpected": grams = (Number(b.weightG) || 0) + 500; break;
+      case "wrong": grams = (Number(b.acceptedG) || 0) + (Number(b.awaitedG) || 0) + 300; break;
+      case "remove": grams = Math.max(0, (Number(b.weightG) || 0) - 400); break;
+      case "fix": grams = Number(b.acceptedG) || 0; break;
+    }
+    try {
+      await C.postJSON("/api/sim/device", { device: "scale.bagging", do: "set", grams });
+      showResult(true, t("sim.okSet", { device: roleName("scale.bagging"), grams: I.formatInt(lang, grams) }));
+    } catch (err) {
+      showResult(false, errorText(err), err && err.code ? String(err.code) : "");
+    }
+  }
+
+  el.bagSection.addEventListener("click", (e) => {
+    const btn = e.target.closest("[data-bag]");
+    if (btn && !btn.disabled) bagAction(btn.dataset.bag);
+  });
 
   function setConn(s) {
     conn = s;
@@ -452,6 +512,7 @@
     devicesError = null;
     for (const d of devices) syncSwitches(d);
     renderDevices();
+    renderBag();
   }
 
   let devBusy = false;
