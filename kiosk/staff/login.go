@@ -266,6 +266,7 @@ func (s *Service) open(ctx context.Context, a *account, where, method string, no
 	}
 	s.mu.Lock()
 	s.pruneSessions(now)
+	s.capSessions(a.id)
 	s.sessions[tokenKey(sess.Token)] = sess
 	s.mu.Unlock()
 	c := sess.Session

@@ -98,6 +98,31 @@ func (s *Service) endSessions(id string) {
 }
 
 // pruneSessions drops expired sessions; s.mu is held.
+// MaxSessionsPerStaff bounds the open sessions of one staff member (a
+// handheld, the kiosk screens they stood at, a spare phone): a new login past
+// it ends their least recently used one, so that logging in in a loop, or a
+// leaked PIN, cannot fill the kiosk's memory.
+const MaxSessionsPerStaff = 16
+
+// capSessions makes room for one more session of id. Call with s.mu held.
+func (s *Service) capSessions(id string) {
+	n := 0
+	var oldest [32]byte
+	var oldestUsed time.Time
+	for k, sess := range s.sessions {
+		if sess.Actor.ID != id {
+			continue
+		}
+		n++
+		if oldestUsed.IsZero() || sess.used.Before(oldestUsed) {
+			oldest, oldestUsed = k, sess.used
+		}
+	}
+	if n >= MaxSessionsPerStaff {
+		delete(s.sessions, oldest)
+	}
+}
+
 func (s *Service) pruneSessions(now time.Time) {
 	for k, sess := range s.sessions {
 		if !now.Before(sess.expires(s.opt)) {

@@ -830,3 +830,34 @@ func TestIsBadge(t *testing.T) {
 		t.Error("a disabled account's badge still opens the login")
 	}
 }
+
+// A staff member logging in again and again keeps at most
+// MaxSessionsPerStaff sessions: the least recently used one ends.
+func TestSessionsPerStaffAreBounded(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	f.add("anna", kiosk.RoleAttendant, "2580", "")
+	f.add("sam", kiosk.RoleSupervisor, "1397", "")
+	other, err := f.svc.Login(ctx, "sam", "1397", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens []string
+	for range MaxSessionsPerStaff + 3 {
+		f.clk.Add(time.Second)
+		sess, err := f.svc.Login(ctx, "anna", "2580", "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, sess.Token)
+	}
+	for i, tok := range tokens {
+		_, ok := f.svc.Session(tok)
+		if want := i >= 3; ok != want {
+			t.Errorf("session %d alive %v, want %v", i, ok, want)
+		}
+	}
+	if _, ok := f.svc.Session(other.Token); !ok {
+		t.Error("another staff member's session ended")
+	}
+}
