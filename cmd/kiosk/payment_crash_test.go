@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/kiosk-sco/kiosk/devices/zvt/zvtsim"
 	"github.com/kiosk-sco/kiosk/internal/panscan"
 	"github.com/kiosk-sco/kiosk/internal/testout"
@@ -301,6 +303,11 @@ func noCardNumbers(t *testing.T, dbPath string) {
 			}
 			for i, v := range vals {
 				values++
+				if s, ok := v.(string); ok && uuid.Validate(s) == nil {
+					// An event id: hex digits with hyphens, which pass
+					// Luhn as a hyphenated number by chance now and then.
+					continue
+				}
 				if found := panscan.Find([]byte(fmt.Sprint(v))); len(found) > 0 {
 					t.Errorf("%s.%s holds a card number (%s…)", name, cols[i], found[0][:6])
 				}
