@@ -125,7 +125,6 @@ func TestBaggingRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cl := bagLane(t, nil, nil)
 			cl.do(Command{Op: OpStart, Bags: tc.start})
-			at := t0
 			for i, s := range tc.steps {
 				if s.scan != "" {
 					if s.refuse != "" {
@@ -138,8 +137,7 @@ func TestBaggingRules(t *testing.T) {
 					cl.settle(s.settle)
 				}
 				if s.tick != 0 {
-					at = t0.Add(s.tick)
-					cl.tickAt(at)
+					cl.tickAt(t0.Add(s.tick))
 				}
 				v := cl.View()
 				got := ""
