@@ -67,22 +67,35 @@ func (l *Lane) bagItem(ln *line) bagging.Item {
 	return it
 }
 
-// bagAdded expects n more units of ln in the bagging area.
-func (l *Lane) bagAdded(w *writer, ln *line, n int) error {
-	st := w.st
-	if !l.bagOn(st) || n <= 0 {
-		return nil
+// bagChecked reports whether n units of ln concern the bagging rules: they
+// run, n is positive, and the product is not exempt (looked up for a line
+// loaded after a restart).
+func (l *Lane) bagChecked(w *writer, ln *line, n int) (bool, error) {
+	if !l.bagOn(w.st) || n <= 0 {
+		return false, nil
 	}
 	if !ln.bagKnown {
 		if err := l.bagLookup(w.ctx, ln); err != nil {
-			return err
+			return false, err
 		}
 	}
-	if ln.bagExempt {
+	return !ln.bagExempt, nil
+}
+
+// bagAdded expects n more units of ln in the bagging area.
+func (l *Lane) bagAdded(w *writer, ln *line, n int) error {
+	if !l.bagOn(w.st) || n <= 0 {
+		return nil
+	}
+	ok, err := l.bagChecked(w, ln, n)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return w.emit("bag_not_checked", map[string]any{"line": ln.no, "gtin": ln.gtin, "why": "catalog"})
 	}
 	for range n {
-		st.txn.bag.Scanned(*l.cfg.Bagging, l.bagItem(ln), w.now)
+		w.st.txn.bag.Scanned(*l.cfg.Bagging, l.bagItem(ln), w.now)
 	}
 	w.bagDirty = true
 	return nil
@@ -92,21 +105,12 @@ func (l *Lane) bagAdded(w *writer, ln *line, n int) error {
 // quantity): units still on their way are no longer expected, bagged ones
 // may be taken out.
 func (l *Lane) bagRemoved(w *writer, ln *line, n int) error {
-	st := w.st
-	if !l.bagOn(st) || n <= 0 {
-		return nil
-	}
-	if !ln.bagKnown {
-		if err := l.bagLookup(w.ctx, ln); err != nil {
-			return err
-		}
-	}
-	if ln.bagExempt {
-		return nil
+	if ok, err := l.bagChecked(w, ln, n); !ok || err != nil {
+		return err
 	}
 	for range n {
-		if !st.txn.bag.Unexpect(ln.no) {
-			st.txn.bag.Credit(l.bagItem(ln))
+		if !w.st.txn.bag.Unexpect(ln.no) {
+			w.st.txn.bag.Credit(l.bagItem(ln))
 		}
 	}
 	w.bagDirty = true

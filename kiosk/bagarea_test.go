@@ -162,6 +162,15 @@ func TestBaggingRules(t *testing.T) {
 	}
 }
 
+// A heavy product is journaled as not checked, and nothing awaits it.
+func TestBaggingHeavyItemNotChecked(t *testing.T) {
+	cl := bagLane(t, nil, nil)
+	v := cl.scan(catLitter)
+	if v.Bagging == nil || v.Bagging.Awaited != 0 || cl.count("bag_not_checked") != 1 {
+		t.Fatalf("bagging %+v, bag_not_checked %d", v.Bagging, cl.count("bag_not_checked"))
+	}
+}
+
 // An item not bagged blocks paying, not scanning.
 func TestBaggingNotBaggedBlocksPayment(t *testing.T) {
 	cl := bagLane(t, nil, nil)
@@ -315,8 +324,12 @@ func TestBaggingAfterPaymentTakesBags(t *testing.T) {
 func TestBaggingOffOnlyJournals(t *testing.T) {
 	tl := newTestLane(t)
 	tl.scan(milk)
+	tl.scan(catLitter)
 	tl.settle(5000)
-	if v := tl.View(); openBagAlert(v) != nil {
-		t.Fatalf("alerts %+v", v.Alerts)
+	if v := tl.View(); openBagAlert(v) != nil || v.Bagging != nil {
+		t.Fatalf("alerts %+v bagging %+v", v.Alerts, v.Bagging)
+	}
+	if n := tl.count("bag_not_checked"); n != 0 {
+		t.Fatalf("%d bag_not_checked events on a lane without bagging rules", n)
 	}
 }
