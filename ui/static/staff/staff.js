@@ -222,6 +222,9 @@
     if (d.code) parts.push(t("staff.detail.code", { code: d.code }));
     if (d.line) parts.push(t("staff.detail.line", { line: d.line }));
     if (d.minAge) parts.push(t("staff.detail.age", { age: d.minAge }));
+    // Bagging: what the scanned item should weigh, and the change on the scale.
+    if (d.expectedG) parts.push(t("staff.detail.expectedG", { g: d.expectedG }));
+    if (d.deltaG) parts.push(t("staff.detail.deltaG", { g: (d.deltaG > 0 ? "+" : "") + d.deltaG }));
     if (d.device) parts.push(d.device + (d.fault ? ": " + d.fault : ""));
     if (d.amount) parts.push(d.amount);
     if (d.reason) parts.push(I.has(st.lang, "err." + d.reason) ? t("err." + d.reason) : d.reason);
