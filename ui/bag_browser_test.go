@@ -71,9 +71,14 @@ func TestBaggingFromSimInBrowser(t *testing.T) {
 	sim.waitFor("the products", `!!document.querySelector(`+jsString(milkCard)+`)`)
 	sim.do("scan the milk", chromedp.Click(milkCard))
 	shop.waitFor("the milk on the screen", `document.body.dataset.state === "shopping" && document.querySelectorAll("#lines li, #lines tr").length > 0`)
+	// Auto-bag is on: a second later the milk is on the bagging scale.
+	sim.waitFor("accepted", `document.querySelector("#bag-auto").checked && document.querySelector("#bag-figures").textContent.includes("explained by the scans 1,045 g") && document.querySelector('[data-bag="bag"]').disabled`)
+	// By hand: auto-bag off, scan again, bag it with the button.
+	sim.do("auto-bag off", chromedp.Click("#bag-auto"))
+	sim.do("scan another milk", chromedp.Click(milkCard))
 	sim.waitFor("bag enabled", `!document.querySelector('[data-bag="bag"]').disabled`)
 	sim.do("bag it", chromedp.Click(`[data-bag="bag"]`))
-	sim.waitFor("accepted", `document.querySelector("#bag-figures").textContent.includes("1,045") && document.querySelector('[data-bag="bag"]').disabled`)
+	sim.waitFor("accepted", `document.querySelector("#bag-figures").textContent.includes("explained by the scans 2,090 g") && document.querySelector('[data-bag="bag"]').disabled`)
 
 	// An unexpected item: the shopper screen says what to do.
 	msg := i18n.T("en", "alert.bag_unexpected_item")
@@ -100,7 +105,7 @@ func TestBaggingFromSimInBrowser(t *testing.T) {
 		t.Fatal("no alert_resolved corrected in the journal")
 	}
 	sim.do("scan the milk again", chromedp.Click(milkCard))
-	shop.waitFor("two milks", `document.querySelector("#total").textContent.includes("2.38")`)
+	shop.waitFor("three milks", `document.querySelector("#total").textContent.includes("3.57")`)
 	shop.checkConsole()
 	sim.checkConsole()
 }

@@ -33,7 +33,8 @@
     grid: $("sim-grid"),
     bagSection: $("bag-section"),
     bagFigures: $("bag-figures"),
-    bagDue: $("bag-due")
+    bagDue: $("bag-due"),
+    bagAuto: $("bag-auto")
   };
 
   let config = { lane: "", currency: "EUR", lang: I.DEFAULT_LANG, demo: false };
@@ -108,8 +109,36 @@
     return view && view.bagging && typeof view.bagging === "object" ? view.bagging : null;
   }
 
+  // Auto-bag (on by default, remembered): a second after a scan the items
+  // awaited go on the bagging scale, unless a bagging alert is open (then the
+  // buttons are for putting things right by hand).
+  const AUTO_KEY = "kiosk.sim.autoBag";
+  try {
+    if (localStorage.getItem(AUTO_KEY) === "off") el.bagAuto.checked = false;
+  } catch (e) { /* storage off: the default */ }
+  el.bagAuto.addEventListener("change", () => {
+    try { localStorage.setItem(AUTO_KEY, el.bagAuto.checked ? "on" : "off"); } catch (e) { /* ignore */ }
+    autoBag();
+  });
+  let autoTimer = 0;
+  let autoFor = "";
+  function autoBag() {
+    const b = bagInfo();
+    const open = view && Array.isArray(view.alerts) && view.alerts.some((a) => String(a.type).startsWith("bag_"));
+    if (!el.bagAuto.checked || !b || !(Number(b.awaited) > 0) || open) return;
+    const key = view.seq + ":" + b.awaitedG;
+    if (key === autoFor) return;
+    autoFor = key;
+    clearTimeout(autoTimer);
+    autoTimer = setTimeout(() => {
+      const now = bagInfo();
+      if (el.bagAuto.checked && now && Number(now.awaited) > 0) bagAction("bag");
+    }, 1000);
+  }
+
   let bagTimer = 0;
   function renderBag() {
+    autoBag();
     const b = bagInfo();
     const hasScale = (devices || []).some((d) => d && d.role === "scale.bagging");
     el.bagSection.hidden = !config.demo || !hasScale;
