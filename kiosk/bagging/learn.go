@@ -75,7 +75,7 @@ func (s Settings) Expect(p Product, st Stats) Expectation {
 // tolerance (an outlier: a shopper who put two in at once, a hand on the
 // scale).
 func (s Settings) Observe(st *Stats, p Product, grams int, w float64) bool {
-	if grams <= 0 || w <= 0 || math.IsNaN(w) || p.WeightG <= 0 {
+	if grams <= 0 || !(w > 0) || math.IsInf(w, 0) || p.WeightG <= 0 {
 		return false
 	}
 	x := float64(grams)

@@ -52,7 +52,7 @@ func TestLearningIsBounded(t *testing.T) {
 				rapid.IntRange(p.WeightG*3/4, p.WeightG*5/4),
 				rapid.IntRange(0, 2*p.WeightG),
 			).Draw(t, "grams")
-			w := rapid.SampledFrom([]float64{1, 1, 1, s.StaffWeight, 0, -1, math.NaN()}).Draw(t, "weight")
+			w := rapid.SampledFrom([]float64{1, 1, 1, s.StaffWeight, 0, -1, math.NaN(), math.Inf(1)}).Draw(t, "weight")
 			s.Observe(&st, p, g, w)
 			_ = i
 			checkStats(t, s, p, st)

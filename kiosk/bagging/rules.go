@@ -1,6 +1,7 @@
 package bagging
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -99,6 +100,7 @@ func Start(grams int, ownBag bool) Checker {
 func (c Checker) Clone() Checker {
 	c.Pending = slices.Clone(c.Pending)
 	c.Credits = slices.Clone(c.Credits)
+	c.Learned = maps.Clone(c.Learned)
 	if c.Issue != nil {
 		i := *c.Issue
 		c.Issue = &i
@@ -249,11 +251,13 @@ func (c *Checker) issue(is Issue) Verdict {
 		}
 		v := Verdict{Closed: c.Issue}
 		c.Issue = &is
-		v.Opened = &is
+		opened := is // the verdict's own copy: a later reading updates c.Issue
+		v.Opened = &opened
 		return v
 	}
 	c.Issue = &is
-	return Verdict{Opened: &is}
+	opened := is
+	return Verdict{Opened: &opened}
 }
 
 // matchPrefix returns k > 0 when delta is what the first k pending items

@@ -116,6 +116,7 @@ func TestCheckerClone(t *testing.T) {
 	d := c.Clone()
 	d.Pending[0].G, d.Credits[0].G, d.Issue.DeltaG = 1, 1, 1
 	d.CountLearned("x")
+	d.Learned["x"] = 7 // even written in place
 	if c.Pending[0].G != 500 || c.Credits[0].G != 300 || c.Issue.DeltaG != 2000 || c.Learned["x"] != 1 {
 		t.Fatalf("the clone changed the original: %+v", c)
 	}
@@ -165,6 +166,7 @@ func TestSettingsCheck(t *testing.T) {
 		{func(s *Settings) { s.MaxWiden = 0.5 }, "maxWiden"},
 		{func(s *Settings) { s.PerTxn = 0 }, "perTxn"},
 		{func(s *Settings) { s.NoiseG = 20 }, "noiseG"},
+		{func(s *Settings) { s.StaffWeight, s.MaxWeight = 60, 50 }, "staffWeight"},
 	} {
 		s := Defaults()
 		tc.edit(&s)
@@ -182,9 +184,31 @@ func TestDurationJSON(t *testing.T) {
 	if b, _ := json.Marshal(d); string(b) != "12.5" {
 		t.Fatalf("%s", b)
 	}
+	// Decimal seconds are rounded to the nanosecond, not cut short.
+	for _, sec := range []string{"1.005", "1.235", "0.001"} {
+		var d Duration
+		if err := json.Unmarshal([]byte(sec), &d); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(d); string(b) != sec {
+			t.Errorf("%s s read back as %s", sec, b)
+		}
+	}
 	for _, bad := range []string{"-1", "4000", `"10"`, "NaN"} {
 		if err := json.Unmarshal([]byte(bad), &d); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+// A verdict's opened issue is its own: a later reading of the same kind
+// updates the checker's issue, not what an earlier verdict said.
+func TestVerdictOwnsItsIssue(t *testing.T) {
+	s := Defaults()
+	c := Start(0, false)
+	v := c.Settled(s, 300, t0)
+	c.Settled(s, 700, t0)
+	if v.Opened.DeltaG != 300 || c.Issue.DeltaG != 700 {
+		t.Fatalf("verdict %+v, checker %+v", v.Opened, c.Issue)
 	}
 }

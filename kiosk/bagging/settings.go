@@ -18,6 +18,7 @@ package bagging
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -77,7 +78,7 @@ type Duration time.Duration
 
 // MarshalJSON writes the span in seconds.
 func (d Duration) MarshalJSON() ([]byte, error) {
-	return []byte(fmt.Sprint(time.Duration(d).Seconds())), nil
+	return strconv.AppendFloat(nil, float64(d)/float64(time.Second), 'f', -1, 64), nil
 }
 
 // UnmarshalJSON reads a span in seconds.
@@ -86,7 +87,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if _, err := fmt.Sscan(string(b), &s); err != nil || math.IsNaN(s) || s < 0 || s > 3600 {
 		return fmt.Errorf("bagging: a duration is 0–3600 seconds, got %s", b)
 	}
-	*d = Duration(time.Duration(s * float64(time.Second)))
+	*d = Duration(time.Duration(math.Round(s * float64(time.Second))))
 	return nil
 }
 
@@ -182,6 +183,9 @@ func (s Settings) Check() error {
 		if err := bad(c.name, c.lo, c.hi, c.v); err != nil {
 			return err
 		}
+	}
+	if s.StaffWeight >= s.MaxWeight {
+		return fmt.Errorf("bagging: staffWeight (%g) must be below maxWeight (%g)", s.StaffWeight, s.MaxWeight)
 	}
 	if s.NoiseG >= s.AbsG && s.NoiseG >= s.Divisions*s.DivisionG {
 		return fmt.Errorf("bagging: noiseG (%d g) must be below the smallest tolerance (absG %d g or %d divisions of %d g)", s.NoiseG, s.AbsG, s.Divisions, s.DivisionG)
