@@ -235,6 +235,13 @@ func (c *Checker) Cleared() Verdict {
 
 // fine closes the open issue as corrected: the area is as expected again.
 func (c *Checker) fine(v Verdict) Verdict {
+	if is := c.Issue; is != nil && is.Kind == NotBagged && len(v.Accepted) == 0 &&
+		len(c.Pending) > 0 && c.Pending[0].Line == is.Line {
+		// A touch on the scale, or another change that is fine, while the
+		// item is still not bagged: it stays open (closing it would restart
+		// the shopper's wait and its escalation at the next tick).
+		return v
+	}
 	if c.Issue != nil {
 		v.Closed, c.Issue = c.Issue, nil
 		v.Corrected = true

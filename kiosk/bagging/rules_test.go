@@ -212,3 +212,21 @@ func TestVerdictOwnsItsIssue(t *testing.T) {
 		t.Fatalf("verdict %+v, checker %+v", v.Opened, c.Issue)
 	}
 }
+
+// A touch on the scale while an item is not bagged leaves the alert open:
+// it is not corrected until the item arrives.
+func TestNotBaggedSurvivesATouch(t *testing.T) {
+	s := Defaults()
+	c := Start(0, false)
+	c.Scanned(s, *item(1, 500, 25), t0)
+	due := t0.Add(time.Duration(s.Window))
+	if v := c.Tick(due); v.Opened == nil || v.Opened.Kind != NotBagged {
+		t.Fatalf("tick: %+v", v)
+	}
+	if v := c.Settled(s, s.NoiseG, due.Add(time.Second)); v.Closed != nil || c.Issue == nil {
+		t.Fatalf("a touch closed it: %+v", v)
+	}
+	if v := c.Settled(s, 500, due.Add(2*time.Second)); !v.Corrected || len(v.Accepted) != 1 || c.Issue != nil {
+		t.Fatalf("the item arriving: %+v", v)
+	}
+}
