@@ -148,7 +148,10 @@
       : t("sim.bag.noTxn");
     for (const btn of el.bagSection.querySelectorAll("[data-bag]")) {
       const kind = btn.dataset.bag;
+      // An unexpected item needs nothing awaited: with a scan on its way, an
+      // unexplained weight is a wrong item (bag_weight_mismatch).
       btn.disabled = !b || (kind === "bag" && !(Number(b.awaited) > 0)) || (kind === "wrong" && !(Number(b.awaited) > 0)) ||
+        (kind === "unexpected" && Number(b.awaited) > 0) ||
         (kind === "remove" && !(Number(b.weightG) > 0));
     }
     clearTimeout(bagTimer);
