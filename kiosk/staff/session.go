@@ -97,11 +97,50 @@ func (s *Service) endSessions(id string) {
 	}
 }
 
-// pruneSessions drops expired sessions; s.mu is held.
-func (s *Service) pruneSessions(now time.Time) {
+// MaxAccountSessions bounds the live sessions of one account (a handheld or
+// two, the lane screens): a login past it ends that account's least recently
+// used session. MaxSessions bounds them all, past which a login ends the
+// least recently used session of any account. Without them, logging in again
+// and again (a script with one valid PIN, a page that never logs out) would
+// grow the sessions map for as long as SessionIdle keeps each alive.
+const (
+	MaxAccountSessions = 8
+	MaxSessions        = 1024
+)
+
+// pruneSessions drops expired sessions, and makes room for one more session
+// of account id within MaxAccountSessions and MaxSessions by ending the
+// least recently used; s.mu is held.
+func (s *Service) pruneSessions(now time.Time, id string) {
+	var mine int
 	for k, sess := range s.sessions {
-		if !now.Before(sess.expires(s.opt)) {
+		switch {
+		case !now.Before(sess.expires(s.opt)):
 			delete(s.sessions, k)
+		case sess.Actor.ID == id:
+			mine++
 		}
+	}
+	for mine >= MaxAccountSessions {
+		s.evictLRU(func(sess *session) bool { return sess.Actor.ID == id })
+		mine--
+	}
+	for len(s.sessions) >= MaxSessions {
+		s.evictLRU(func(*session) bool { return true })
+	}
+}
+
+// evictLRU ends the least recently used session that match holds for; s.mu
+// is held.
+func (s *Service) evictLRU(match func(*session) bool) {
+	var key [32]byte
+	var lru *session
+	for k, sess := range s.sessions {
+		if match(sess) && (lru == nil || sess.used.Before(lru.used)) {
+			key, lru = k, sess
+		}
+	}
+	if lru != nil {
+		delete(s.sessions, key)
 	}
 }

@@ -830,3 +830,60 @@ func TestIsBadge(t *testing.T) {
 		t.Error("a disabled account's badge still opens the login")
 	}
 }
+
+// TestSessionsBounded: logging in again and again (one valid PIN, a page that
+// never logs out) keeps at most MaxAccountSessions of an account and
+// MaxSessions in all, ending the least recently used; the one in use stays.
+func TestSessionsBounded(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	f.add("anna", kiosk.RoleAttendant, "2580", "")
+	kept, err := f.svc.Login(ctx, "anna", "2580", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *Session
+	for i := range 3 * MaxAccountSessions {
+		f.clk.Add(time.Second)
+		if _, ok := f.svc.Session(kept.Token); !ok { // in use all along
+			t.Fatalf("login %d ended the session in use", i)
+		}
+		s, err := f.svc.Login(ctx, "anna", "2580", "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = s
+		}
+	}
+	if _, ok := f.svc.Session(first.Token); ok {
+		t.Error("the least recently used session outlived the account's limit")
+	}
+	f.svc.mu.Lock()
+	n := len(f.svc.sessions)
+	f.svc.mu.Unlock()
+	if n != MaxAccountSessions {
+		t.Errorf("%d sessions of one account, want %d", n, MaxAccountSessions)
+	}
+
+	// Across accounts: MaxSessions in all.
+	var pins []string
+	for i := range MaxSessions/MaxAccountSessions + 2 {
+		id := fmt.Sprintf("s%03d", i)
+		f.add(id, kiosk.RoleAttendant, "1111", "")
+		pins = append(pins, id)
+	}
+	for _, id := range pins {
+		for range MaxAccountSessions {
+			if _, err := f.svc.Login(ctx, id, "1111", "h"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.svc.mu.Lock()
+	n = len(f.svc.sessions)
+	f.svc.mu.Unlock()
+	if n > MaxSessions {
+		t.Errorf("%d sessions, want at most %d", n, MaxSessions)
+	}
+}
