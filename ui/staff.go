@@ -225,14 +225,17 @@ func (s *Staff) app(screen bool) *fiber.App {
 	api.Post("/logout", h.logout)
 	api.Get("/me", h.me)
 	api.Get("/alerts", func(c *fiber.Ctx) error { return c.JSON(s.board.snapshot(false)) })
-	api.Get("/events", func(c *fiber.Ctx) error { return s.events(c, false) })
+	api.Get("/events", func(c *fiber.Ctx) error {
+		token := sessionOf(c).Token
+		return s.events(c, false, func() bool { return s.svc.Alive(token) })
+	})
 	api.Get("/lanes", h.lanesList)
 	api.Get("/lanes/:lane", h.laneView)
 	api.Post("/lanes/:lane/actions", h.action)
 	api.Post("/lanes/:lane/reprint", h.reprint)
 	if !screen {
 		peer := app.Group("/peer", h.peerAuth)
-		peer.Get("/events", func(c *fiber.Ctx) error { return s.events(c, true) })
+		peer.Get("/events", func(c *fiber.Ctx) error { return s.events(c, true, nil) })
 		peer.Get("/lanes/:lane", h.peerLaneView)
 		peer.Post("/lanes/:lane/actions", h.peerAction)
 		peer.Post("/lanes/:lane/reprint", h.peerReprint)
@@ -546,8 +549,11 @@ func staffError(c *fiber.Ctx, err error) error {
 
 // events streams the board as Server-Sent Events: "alerts" (the whole list)
 // first, then each change; a ping comment every 15 s. localOnly: this kiosk's
-// own lanes (the peer stream).
-func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
+// own lanes (the peer stream). alive (nil: always) is asked every
+// streamRecheck: the stream ends when it says no, so that a handheld's
+// stream ends with its session (logout, a disabled account, the idle or
+// absolute limit) instead of showing the alerts for as long as it stays open.
+func (s *Staff) events(c *fiber.Ctx, localOnly bool, alive func() bool) error {
 	if s.streams.Add(1) > maxStaffStreams {
 		s.streams.Add(-1)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("busy", "events.busy", "too many event streams are open"))
@@ -567,10 +573,17 @@ func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
 		}
 		ping := time.NewTicker(staffPing)
 		defer ping.Stop()
+		recheck := time.NewTicker(streamRecheck)
+		defer recheck.Stop()
 		for {
 			select {
 			case <-s.ctx.Done():
 				return
+			case <-recheck.C:
+				if alive != nil && !alive() {
+					return // the client reconnects, is refused, and shows the login
+				}
+				continue
 			case <-ping.C:
 				fmt.Fprintf(w, ": ping\n\n")
 			case ev, ok := <-ch:
@@ -603,3 +616,7 @@ func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
 // staffPing is how often an idle stream sends a comment, so that a client (or
 // the hub) notices a dead connection.
 const staffPing = 15 * time.Second
+
+// streamRecheck is how often a handheld's event stream checks that its
+// session is still live.
+var streamRecheck = 5 * time.Second

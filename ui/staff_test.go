@@ -625,3 +625,46 @@ func TestStaffCSPEverywhere(t *testing.T) {
 		t.Errorf("no CSP on a refused POST")
 	}
 }
+
+// TestStaffEventsEndWithTheSession: a handheld's open event stream ends once
+// its session does (logout elsewhere, a disabled account, the idle limit),
+// instead of showing the store's alerts for as long as it stays open.
+func TestStaffEventsEndWithTheSession(t *testing.T) {
+	old := streamRecheck
+	streamRecheck = 20 * time.Millisecond
+	t.Cleanup(func() { streamRecheck = old })
+	env := newStaffEnv(t, staffEnvOptions{})
+	for _, tc := range []struct {
+		name string
+		end  func(c *staffClient)
+	}{
+		{"logout", func(c *staffClient) {
+			if status, body, _ := c.do(t, "POST", "/api/logout", "{}", nil); status != 200 {
+				t.Fatalf("logout: %d %s", status, body)
+			}
+		}},
+		{"idle", func(*staffClient) { env.clock.add(31 * time.Minute) }},
+		{"disabled", func(*staffClient) {
+			if err := env.svc.Disable(context.Background(), "rita", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := env.login(t, "rita")
+			s := c.events(t, "/api/events", nil)
+			s.until(evSnapshot, nil)
+			tc.end(c)
+			done := make(chan error, 1)
+			go func() {
+				_, err := io.Copy(io.Discard, s.r)
+				done <- err
+			}()
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				t.Fatal("the event stream outlived its session")
+			}
+		})
+	}
+}

@@ -73,6 +73,34 @@ func (s *Service) Session(token string) (*Session, bool) {
 	return &c, true
 }
 
+// Alive reports whether token's session is live as Session does (not
+// expired, its account enabled), without extending it: a long request
+// (the handheld's event stream) asks it now and then, so that it ends with
+// the session and does not keep the session alive.
+func (s *Service) Alive(token string) bool {
+	now := s.opt.Now()
+	key := tokenKey(token)
+	s.mu.Lock()
+	sess := s.sessions[key]
+	if sess != nil && !now.Before(sess.expires(s.opt)) {
+		delete(s.sessions, key)
+		sess = nil
+	}
+	s.mu.Unlock()
+	if sess == nil {
+		return false
+	}
+	var disabled bool
+	err := s.db.R.QueryRowContext(context.Background(), `SELECT disabled FROM staff WHERE id = ?`, sess.Actor.ID).Scan(&disabled)
+	if err != nil || disabled {
+		s.endSessions(sess.Actor.ID)
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[key] == sess
+}
+
 // Logout ends a session and audits it; an unknown or ended token does
 // nothing.
 func (s *Service) Logout(ctx context.Context, token string) {
