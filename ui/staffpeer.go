@@ -305,7 +305,7 @@ func (s *Staff) peerEvent(peer, event string, data []byte) {
 	case evResolved:
 		var r resolvedJSON
 		if json.Unmarshal(data, &r) == nil {
-			s.board.removeAlert(r)
+			s.board.removeAlert(r, peer)
 		}
 	case evLane, evLaneUp:
 		var st LaneStatus
