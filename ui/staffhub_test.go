@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,5 +256,45 @@ func TestBoardKeepsPeersToTheirLanes(t *testing.T) {
 	}
 	if n != maxPeerLanes {
 		t.Errorf("the peer has %d lanes on the board, want %d", n, maxPeerLanes)
+	}
+}
+
+// TestHubBacksOffAFlappingPeer: a peer that answers its event stream and
+// hangs up at once is reconnected to with a growing backoff, not several
+// times a second for ever; and Close stops following peers at once, also
+// one whose stream hangs.
+func TestHubBacksOffAFlappingPeer(t *testing.T) {
+	oldMin, oldMax, oldStable := peerBackoffMin, peerBackoffMax, peerStable
+	peerBackoffMin, peerBackoffMax, peerStable = 10*time.Millisecond, 10*time.Second, time.Hour
+	t.Cleanup(func() { peerBackoffMin, peerBackoffMax, peerStable = oldMin, oldMax, oldStable })
+	var hits atomic.Int64
+	flapping := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "event: alerts\ndata: {\"lanes\":[],\"alerts\":[]}\n\n")
+	}))
+	defer flapping.Close()
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer hung.Close()
+	s := NewStaff(StaffOptions{Peers: []string{flapping.URL, hung.URL}, PeerToken: testPeerToken})
+	time.Sleep(700 * time.Millisecond)
+	start := time.Now()
+	s.Close()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %v", d)
+	}
+	// 10, 20, 40, ... ms: 6 or 7 connections in 700 ms; at a fixed 10 ms, 50 or more.
+	if n := hits.Load(); n > 12 {
+		t.Errorf("%d connections to a flapping peer in 700 ms", n)
+	}
+	n := hits.Load()
+	time.Sleep(100 * time.Millisecond)
+	if hits.Load() != n {
+		t.Error("the hub still connects after Close")
 	}
 }
