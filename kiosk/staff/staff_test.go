@@ -887,3 +887,29 @@ func TestSessionsBounded(t *testing.T) {
 		t.Errorf("%d sessions, want at most %d", n, MaxSessions)
 	}
 }
+
+// TestAuditCleansWhatItIsGiven: an entry's text is made fit for the log by
+// Audit itself, whoever wrote it (a hub forwards what a handheld sent; a
+// reprint's target is the handheld's): no control characters, bounded.
+func TestAuditCleansWhatItIsGiven(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	long := strings.Repeat("x", 10000)
+	err := f.svc.Audit(ctx, AuditEntry{Actor: "sam\x1b[2J", Role: "supervisor\n", Action: "price_override", Lane: long,
+		Target: "txn \x00" + long, Where: "via 10.0.0.1 from handheld\r\n" + long, Outcome: "ok",
+		Detail: map[string]any{"reason": "\x1b]0;owned\x07" + long, "price": "1.00\n", "qty": 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := f.audit()
+	e := log[len(log)-1]
+	for name, v := range map[string]string{"actor": e.Actor, "role": e.Role, "lane": e.Lane, "target": e.Target, "where": e.Where,
+		"reason": e.Detail["reason"].(string), "price": e.Detail["price"].(string)} {
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) || len(v) > 1024 {
+			t.Errorf("%s = %q (%d bytes)", name, v[:min(len(v), 80)], len(v))
+		}
+	}
+	if e.Actor != "sam[2J" || e.Role != "supervisor" || len(e.Lane) != 64 || e.Detail["price"] != "1.00" || e.Detail["qty"] != 2.0 {
+		t.Errorf("entry %+v", e)
+	}
+}
