@@ -668,3 +668,42 @@ func TestStaffEventsEndWithTheSession(t *testing.T) {
 		})
 	}
 }
+
+// TestStaffStreamsBounded: one staff member holds at most maxStreamsPerStaff
+// event streams, and however many handhelds hold, the hub's stream still
+// opens.
+func TestStaffStreamsBounded(t *testing.T) {
+	env := newStaffEnv(t, staffEnvOptions{})
+	anna := env.login(t, "anna")
+	for range maxStreamsPerStaff {
+		anna.events(t, "/api/events", nil).until(evSnapshot, nil)
+	}
+	if status := streamStatus(t, anna, "/api/events"); status != 503 {
+		t.Fatalf("stream %d of one staff member: %d", maxStreamsPerStaff+1, status)
+	}
+	env.login(t, "sam").events(t, "/api/events", nil).until(evSnapshot, nil)
+	// The handhelds take all theirs: the hub's stream still opens.
+	env.staff.streamsMu.Lock()
+	env.staff.streams[allStreams] = maxStaffStreams
+	env.staff.streamsMu.Unlock()
+	if status := streamStatus(t, env.login(t, "rita"), "/api/events"); status != 503 {
+		t.Fatalf("a handheld stream past maxStaffStreams: %d", status)
+	}
+	hub := &staffClient{base: env.url}
+	hub.events(t, "/peer/events", map[string]string{"Authorization": "Bearer " + testPeerToken}).until(evSnapshot, nil)
+}
+
+// streamStatus opens an event stream of c and returns its status, closing it.
+func streamStatus(t *testing.T, c *staffClient, path string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	req.AddCookie(&http.Cookie{Name: CookieName, Value: c.cookie})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
