@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -820,5 +821,48 @@ func TestAlertFromBeforeEscalations(t *testing.T) {
 	cl.tickAt(t0.Add(time.Minute))
 	if b := alertOf(t, cl.View(), AlertItemNotFound); b.Level != 1 {
 		t.Fatalf("old alert did not escalate: %+v", b)
+	}
+}
+
+// Staff prices are typed money: digits with at most two decimals, above 0
+// and at most MaxStaffPrice. Nothing a float or integer parser would also
+// read (exponents, hex, signs, spaces, other scripts' digits) gets through,
+// for price_override as for sell_unknown; an attendant and remote staff may
+// not override at all; and after the accepted ones the basket's total, the
+// transaction row's and the sum of its lines agree.
+func TestStaffPricesAreMoney(t *testing.T) {
+	db := openTestDB(t)
+	defer db.Close()
+	tl := startLane(t, db)
+	tl.scan(milk)
+	tl.scan(milk)
+	a := alertOf(t, tl.scan(unknown), AlertItemNotFound)
+	for _, p := range []string{"", "0", "0.00", "0.0", "00", "-1", "-0.01", "+1", "1e9", "1e2", "1E2", "0x10", "0X1F", "0b1", "0o7",
+		"10000", "10000.00", "99999", "9999.991", "1.234", "1.", ".5", ".", "1,50", "1 ", " 1", "1_000", "NaN", "Inf", "+Inf",
+		"１", "٣", "1.5\x00", "9223372036854775807", "18446744073709551616", "1/2", "€1", "1.5€"} {
+		t.Run("price "+strconv.Quote(p), func(t *testing.T) {
+			tl.staffRefused(sven, StaffAction{Op: OpPriceOverride, Line: 1, Price: p}, "request.price")
+			tl.staffRefused(anna, StaffAction{Op: OpSellUnknown, AlertID: a.ID, Price: p}, "request.price")
+		})
+	}
+	tl.staffRefused(anna, StaffAction{Op: OpPriceOverride, Line: 1, Price: "0.01"}, "staff.role")
+	tl.staffRefused(remo, StaffAction{Op: OpPriceOverride, Line: 1, Price: "0.01"}, "staff.role")
+	tl.staffRefused(Actor{ID: "boss", Role: RoleRemote + "x"}, StaffAction{Op: OpPriceOverride, Line: 1, Price: "0.01"}, "staff.actor")
+
+	tl.staff(anna, StaffAction{Op: OpSellUnknown, AlertID: a.ID, Price: "9999.99", WeightG: MaxWeightG})
+	tl.staff(sven, StaffAction{Op: OpPriceOverride, Line: 1, Price: "0001.5"})
+	v := tl.staff(sven, StaffAction{Op: OpPriceOverride, Line: 2, Price: "9999.99"}).View
+	if v.Lines[0].Amount != "3.00" || v.Lines[1].Amount != "299999.70" {
+		t.Fatalf("lines %+v", v.Lines)
+	}
+	var sum, row int64
+	if err := db.R.QueryRow(`SELECT coalesce(sum(amount_minor), 0) FROM lines WHERE txn_id = ? AND voided = 0`, v.Txn.ID).Scan(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.R.QueryRow(`SELECT total_minor FROM transactions WHERE id = ?`, v.Txn.ID).Scan(&row); err != nil {
+		t.Fatal(err)
+	}
+	if v.Totals.Total != "300002.70" || sum != 30000270 || row != sum {
+		t.Fatalf("total %s, lines %d, transaction row %d", v.Totals.Total, sum, row)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,13 +70,63 @@ type Staff struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 	client *http.Client
-	// streams counts the open event streams (handhelds and hubs).
-	streams atomic.Int64
+	// streams counts the open event streams: handheld ones by staff id and
+	// in all (handhelds), the hubs' under peerStreams.
+	streamsMu sync.Mutex
+	streams   map[string]int
 }
 
-// maxStaffStreams bounds the open event streams of the staff app: a store's
-// handhelds and its hub's connection.
-const maxStaffStreams = 64
+// Bounds of the open event streams of the staff app: those of all handhelds,
+// those of one staff member (a page or two, a reconnect overlapping the old
+// stream), and the hubs' (a store has one hub; it reconnects). The hubs'
+// count apart, so that handhelds cannot take the hub's place.
+const (
+	maxStaffStreams    = 64
+	maxStreamsPerStaff = 4
+	maxPeerStreams     = 8
+)
+
+// peerStreams and allStreams are the keys of streams for the hubs' streams
+// and all handhelds'; a staff member's is "staff " and their id.
+const (
+	peerStreams = "peer"
+	allStreams  = "all"
+)
+
+// openStream counts a stream of who ("" for a hub) if the bounds allow.
+func (s *Staff) openStream(who string) bool {
+	s.streamsMu.Lock()
+	defer s.streamsMu.Unlock()
+	if who == "" {
+		if s.streams[peerStreams] >= maxPeerStreams {
+			return false
+		}
+		s.streams[peerStreams]++
+		return true
+	}
+	key := "staff " + who
+	if s.streams[allStreams] >= maxStaffStreams || s.streams[key] >= maxStreamsPerStaff {
+		return false
+	}
+	s.streams[allStreams]++
+	s.streams[key]++
+	return true
+}
+
+// closeStream uncounts a stream openStream counted.
+func (s *Staff) closeStream(who string) {
+	s.streamsMu.Lock()
+	defer s.streamsMu.Unlock()
+	keys := []string{peerStreams}
+	if who != "" {
+		keys = []string{allStreams, "staff " + who}
+	}
+	for _, k := range keys {
+		if s.streams[k]--; s.streams[k] <= 0 {
+			delete(s.streams, k)
+		}
+	}
+}
 
 // NewStaff returns the staff app's server and starts following its lanes and
 // peers; Close stops it.
@@ -103,7 +152,7 @@ func NewStaff(opt StaffOptions) *Staff {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Staff{opt: opt, svc: opt.Service, lanes: map[string]*kiosk.Lane{}, board: newBoard(opt.Now),
-		ctx: ctx, cancel: cancel, client: opt.PeerClient}
+		ctx: ctx, cancel: cancel, client: opt.PeerClient, streams: map[string]int{}}
 	for _, l := range opt.Lanes {
 		s.lanes[l.ID()] = l
 		s.board.setLane(localStatus(l.View()), l.View().Seq, l.View().Alerts)
@@ -225,14 +274,17 @@ func (s *Staff) app(screen bool) *fiber.App {
 	api.Post("/logout", h.logout)
 	api.Get("/me", h.me)
 	api.Get("/alerts", func(c *fiber.Ctx) error { return c.JSON(s.board.snapshot(false)) })
-	api.Get("/events", func(c *fiber.Ctx) error { return s.events(c, false) })
+	api.Get("/events", func(c *fiber.Ctx) error {
+		sess := sessionOf(c)
+		return s.events(c, false, sess.Actor.ID, func() bool { return s.svc.Alive(sess.Token) })
+	})
 	api.Get("/lanes", h.lanesList)
 	api.Get("/lanes/:lane", h.laneView)
 	api.Post("/lanes/:lane/actions", h.action)
 	api.Post("/lanes/:lane/reprint", h.reprint)
 	if !screen {
 		peer := app.Group("/peer", h.peerAuth)
-		peer.Get("/events", func(c *fiber.Ctx) error { return s.events(c, true) })
+		peer.Get("/events", func(c *fiber.Ctx) error { return s.events(c, true, "", nil) })
 		peer.Get("/lanes/:lane", h.peerLaneView)
 		peer.Post("/lanes/:lane/actions", h.peerAction)
 		peer.Post("/lanes/:lane/reprint", h.peerReprint)
@@ -546,10 +598,13 @@ func staffError(c *fiber.Ctx, err error) error {
 
 // events streams the board as Server-Sent Events: "alerts" (the whole list)
 // first, then each change; a ping comment every 15 s. localOnly: this kiosk's
-// own lanes (the peer stream).
-func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
-	if s.streams.Add(1) > maxStaffStreams {
-		s.streams.Add(-1)
+// own lanes (the peer stream). who is the staff member whose stream it is
+// ("" for a hub's), for the bounds of openStream. alive (nil: always) is asked every
+// streamRecheck: the stream ends when it says no, so that a handheld's
+// stream ends with its session (logout, a disabled account, the idle or
+// absolute limit) instead of showing the alerts for as long as it stays open.
+func (s *Staff) events(c *fiber.Ctx, localOnly bool, who string, alive func() bool) error {
+	if !s.openStream(who) {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("busy", "events.busy", "too many event streams are open"))
 	}
 	snap, ch, cancel := s.board.subscribe(localOnly)
@@ -558,7 +613,7 @@ func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
 	c.Set(fiber.HeaderConnection, "keep-alive")
 	c.Set("X-Accel-Buffering", "no")
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.streams.Add(-1)
+		defer s.closeStream(who)
 		defer cancel()
 		fmt.Fprintf(w, "retry: 1000\n\n")
 		writeSSE(w, -1, evSnapshot, snap)
@@ -567,10 +622,17 @@ func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
 		}
 		ping := time.NewTicker(staffPing)
 		defer ping.Stop()
+		recheck := time.NewTicker(streamRecheck)
+		defer recheck.Stop()
 		for {
 			select {
 			case <-s.ctx.Done():
 				return
+			case <-recheck.C:
+				if alive != nil && !alive() {
+					return // the client reconnects, is refused, and shows the login
+				}
+				continue
 			case <-ping.C:
 				fmt.Fprintf(w, ": ping\n\n")
 			case ev, ok := <-ch:
@@ -603,3 +665,7 @@ func (s *Staff) events(c *fiber.Ctx, localOnly bool) error {
 // staffPing is how often an idle stream sends a comment, so that a client (or
 // the hub) notices a dead connection.
 const staffPing = 15 * time.Second
+
+// streamRecheck is how often a handheld's event stream checks that its
+// session is still live.
+var streamRecheck = 5 * time.Second

@@ -625,3 +625,85 @@ func TestStaffCSPEverywhere(t *testing.T) {
 		t.Errorf("no CSP on a refused POST")
 	}
 }
+
+// TestStaffEventsEndWithTheSession: a handheld's open event stream ends once
+// its session does (logout elsewhere, a disabled account, the idle limit),
+// instead of showing the store's alerts for as long as it stays open.
+func TestStaffEventsEndWithTheSession(t *testing.T) {
+	old := streamRecheck
+	streamRecheck = 20 * time.Millisecond
+	t.Cleanup(func() { streamRecheck = old })
+	env := newStaffEnv(t, staffEnvOptions{})
+	for _, tc := range []struct {
+		name string
+		end  func(c *staffClient)
+	}{
+		{"logout", func(c *staffClient) {
+			if status, body, _ := c.do(t, "POST", "/api/logout", "{}", nil); status != 200 {
+				t.Fatalf("logout: %d %s", status, body)
+			}
+		}},
+		{"idle", func(*staffClient) { env.clock.add(31 * time.Minute) }},
+		{"disabled", func(*staffClient) {
+			if err := env.svc.Disable(context.Background(), "rita", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := env.login(t, "rita")
+			s := c.events(t, "/api/events", nil)
+			s.until(evSnapshot, nil)
+			tc.end(c)
+			done := make(chan error, 1)
+			go func() {
+				_, err := io.Copy(io.Discard, s.r)
+				done <- err
+			}()
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				t.Fatal("the event stream outlived its session")
+			}
+		})
+	}
+}
+
+// TestStaffStreamsBounded: one staff member holds at most maxStreamsPerStaff
+// event streams, and however many handhelds hold, the hub's stream still
+// opens.
+func TestStaffStreamsBounded(t *testing.T) {
+	env := newStaffEnv(t, staffEnvOptions{})
+	anna := env.login(t, "anna")
+	for range maxStreamsPerStaff {
+		anna.events(t, "/api/events", nil).until(evSnapshot, nil)
+	}
+	if status := streamStatus(t, anna, "/api/events"); status != 503 {
+		t.Fatalf("stream %d of one staff member: %d", maxStreamsPerStaff+1, status)
+	}
+	env.login(t, "sam").events(t, "/api/events", nil).until(evSnapshot, nil)
+	// The handhelds take all theirs: the hub's stream still opens.
+	env.staff.streamsMu.Lock()
+	env.staff.streams[allStreams] = maxStaffStreams
+	env.staff.streamsMu.Unlock()
+	if status := streamStatus(t, env.login(t, "rita"), "/api/events"); status != 503 {
+		t.Fatalf("a handheld stream past maxStaffStreams: %d", status)
+	}
+	hub := &staffClient{base: env.url}
+	hub.events(t, "/peer/events", map[string]string{"Authorization": "Bearer " + testPeerToken}).until(evSnapshot, nil)
+}
+
+// streamStatus opens an event stream of c and returns its status, closing it.
+func streamStatus(t *testing.T, c *staffClient, path string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	req.AddCookie(&http.Cookie{Name: CookieName, Value: c.cookie})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

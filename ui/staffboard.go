@@ -233,25 +233,54 @@ func (b *board) setLane(st LaneStatus, seq int64, alerts []kiosk.AlertView) {
 	}
 }
 
+// What the board keeps of one peer's word: a peer (or whoever holds the
+// store's peer token) could otherwise name lanes and alerts without end.
+const (
+	maxPeerLanes  = 64  // lanes one peer serves
+	maxLaneAlerts = 256 // open alerts of one peer lane
+)
+
+// peerMayLocked reports whether peer may change lane id: a lane this kiosk
+// runs, and one another peer serves, are not its to change; a lane nobody
+// has yet is, within maxPeerLanes. b.mu is held.
+func (b *board) peerMayLocked(id, peer string) bool {
+	if l := b.lanes[id]; l != nil {
+		return !l.status.Local && l.status.Peer == peer
+	}
+	n := 0
+	for _, l := range b.lanes {
+		if !l.status.Local && l.status.Peer == peer {
+			n++
+		}
+	}
+	return n < maxPeerLanes
+}
+
 // applyAlert records one change of a peer's alert as the peer reported it.
 func (b *board) applyAlert(kind string, a StaffAlert, peer string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if !b.peerMayLocked(a.Lane, peer) {
+		return
+	}
 	l := b.lanes[a.Lane]
 	if l == nil {
 		l = &boardLane{alerts: map[int64]kiosk.AlertView{}, seq: -1,
 			status: LaneStatus{ID: a.Lane, Reachable: true, Peer: peer}}
 		b.lanes[a.Lane] = l
 	}
+	if _, had := l.alerts[a.ID]; !had && len(l.alerts) >= maxLaneAlerts {
+		return
+	}
 	l.alerts[a.ID] = a.AlertView
 	b.publishLocked(kind, false, staffAlert(a.Lane, a.AlertView, b.now()))
 }
 
 // removeAlert records a peer's resolved alert.
-func (b *board) removeAlert(r resolvedJSON) {
+func (b *board) removeAlert(r resolvedJSON, peer string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if l := b.lanes[r.Lane]; l != nil {
+	if l := b.lanes[r.Lane]; l != nil && b.peerMayLocked(r.Lane, peer) {
 		if _, ok := l.alerts[r.ID]; ok {
 			delete(l.alerts, r.ID)
 			b.publishLocked(evResolved, false, r)
@@ -263,13 +292,34 @@ func (b *board) removeAlert(r resolvedJSON) {
 func (b *board) setPeer(peer string, s snapshot) {
 	byLane := map[string][]kiosk.AlertView{}
 	for _, a := range s.Alerts {
-		if a.Lane != "" {
+		if a.Lane != "" && len(byLane[a.Lane]) < maxLaneAlerts {
 			byLane[a.Lane] = append(byLane[a.Lane], a.AlertView)
 		}
 	}
-	s.Lanes = slices.DeleteFunc(slices.Clone(s.Lanes), func(l LaneStatus) bool { return l.ID == "" })
 	b.mu.Lock()
 	b.peers[peer] = true
+	// Only the peer's own lanes, new ones within maxPeerLanes.
+	mine := 0
+	for _, l := range b.lanes {
+		if !l.status.Local && l.status.Peer == peer {
+			mine++
+		}
+	}
+	seen := map[string]bool{}
+	s.Lanes = slices.DeleteFunc(slices.Clone(s.Lanes), func(l LaneStatus) bool {
+		if l.ID == "" || seen[l.ID] {
+			return true
+		}
+		seen[l.ID] = true
+		if x := b.lanes[l.ID]; x != nil {
+			return x.status.Local || x.status.Peer != peer
+		}
+		if mine >= maxPeerLanes {
+			return true
+		}
+		mine++
+		return false
+	})
 	var gone []string
 	for id, l := range b.lanes {
 		if l.status.Peer == peer && !slices.ContainsFunc(s.Lanes, func(x LaneStatus) bool { return x.ID == id }) {
@@ -356,6 +406,9 @@ func alertEq(a, b kiosk.AlertView) bool {
 func (b *board) setLaneStatus(st LaneStatus) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if !b.peerMayLocked(st.ID, st.Peer) {
+		return
+	}
 	l := b.lanes[st.ID]
 	if l == nil {
 		l = &boardLane{alerts: map[int64]kiosk.AlertView{}, seq: -1, status: st}

@@ -3,7 +3,11 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,4 +197,104 @@ func TestHubFollowsPeers(t *testing.T) {
 		var r resolvedJSON
 		return json.Unmarshal(ev.data, &r) == nil && r.Lane == a.Lane && r.ID == a.ID
 	})
+}
+
+// TestBoardKeepsPeersToTheirLanes: what a peer's stream says changes only
+// that peer's lanes, within bounds: not a lane this kiosk runs, not another
+// peer's, not more than maxPeerLanes lanes or maxLaneAlerts alerts a lane.
+func TestBoardKeepsPeersToTheirLanes(t *testing.T) {
+	now := time.Now()
+	b := newBoard(func() time.Time { return now })
+	local := kiosk.AlertView{ID: 1, Type: kiosk.AlertHelp, RaisedAt: now}
+	b.setLane(LaneStatus{ID: "L1", Local: true, Reachable: true, State: kiosk.StateShopping}, 1, []kiosk.AlertView{local})
+	b.setPeer("http://a", snapshot{Lanes: []LaneStatus{{ID: "A1"}}})
+	const evil = "http://evil"
+
+	fake := kiosk.AlertView{ID: 99, Type: kiosk.AlertRefundDue, RaisedAt: now}
+	var lanes []LaneStatus
+	var alerts []StaffAlert
+	for i := range 3 * maxPeerLanes {
+		lanes = append(lanes, LaneStatus{ID: fmt.Sprintf("E%d", i)})
+	}
+	lanes = append(lanes, LaneStatus{ID: "L1", State: kiosk.StateIdle}, LaneStatus{ID: "A1", Closed: true})
+	for i := range 3 * maxLaneAlerts {
+		alerts = append(alerts, StaffAlert{Lane: "E0", AlertView: kiosk.AlertView{ID: int64(i + 1), Type: kiosk.AlertHelp, RaisedAt: now}})
+	}
+	alerts = append(alerts, StaffAlert{Lane: "L1", AlertView: fake}, StaffAlert{Lane: "A1", AlertView: fake})
+	b.setPeer(evil, snapshot{Lanes: lanes, Alerts: alerts})
+	for _, id := range []string{"L1", "A1"} {
+		b.applyAlert(evRaised, StaffAlert{Lane: id, AlertView: fake}, evil)
+		b.setLaneStatus(LaneStatus{ID: id, Peer: evil, Reachable: true, Closed: true})
+	}
+	b.removeAlert(resolvedJSON{Lane: "L1", ID: 1}, evil)
+	for i := range 2 * maxPeerLanes {
+		b.applyAlert(evRaised, StaffAlert{Lane: fmt.Sprintf("X%d", i), AlertView: fake}, evil)
+		b.setLaneStatus(LaneStatus{ID: fmt.Sprintf("Y%d", i), Peer: evil, Reachable: true})
+	}
+	for i := range 2 * maxLaneAlerts {
+		b.applyAlert(evRaised, StaffAlert{Lane: "E1", AlertView: kiosk.AlertView{ID: int64(i + 1), Type: kiosk.AlertHelp, RaisedAt: now}}, evil)
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l1 := b.lanes["L1"]
+	if !l1.status.Local || l1.status.Peer != "" || l1.status.State != kiosk.StateShopping || l1.status.Closed ||
+		len(l1.alerts) != 1 || l1.alerts[1].Type != kiosk.AlertHelp {
+		t.Errorf("a peer changed a local lane: %+v %+v", l1.status, l1.alerts)
+	}
+	if a1 := b.lanes["A1"]; a1.status.Peer != "http://a" || a1.status.Closed || len(a1.alerts) != 0 {
+		t.Errorf("a peer changed another peer's lane: %+v %+v", a1.status, a1.alerts)
+	}
+	n := 0
+	for _, l := range b.lanes {
+		if l.status.Peer == evil {
+			n++
+		}
+		if len(l.alerts) > maxLaneAlerts {
+			t.Errorf("lane %s holds %d alerts, want at most %d", l.status.ID, len(l.alerts), maxLaneAlerts)
+		}
+	}
+	if n != maxPeerLanes {
+		t.Errorf("the peer has %d lanes on the board, want %d", n, maxPeerLanes)
+	}
+}
+
+// TestHubBacksOffAFlappingPeer: a peer that answers its event stream and
+// hangs up at once is reconnected to with a growing backoff, not several
+// times a second for ever; and Close stops following peers at once, also
+// one whose stream hangs.
+func TestHubBacksOffAFlappingPeer(t *testing.T) {
+	oldMin, oldMax, oldStable := peerBackoffMin, peerBackoffMax, peerStable
+	peerBackoffMin, peerBackoffMax, peerStable = 10*time.Millisecond, 10*time.Second, time.Hour
+	t.Cleanup(func() { peerBackoffMin, peerBackoffMax, peerStable = oldMin, oldMax, oldStable })
+	var hits atomic.Int64
+	flapping := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "event: alerts\ndata: {\"lanes\":[],\"alerts\":[]}\n\n")
+	}))
+	defer flapping.Close()
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer hung.Close()
+	s := NewStaff(StaffOptions{Peers: []string{flapping.URL, hung.URL}, PeerToken: testPeerToken})
+	time.Sleep(700 * time.Millisecond)
+	start := time.Now()
+	s.Close()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %v", d)
+	}
+	// 10, 20, 40, ... ms: 6 or 7 connections in 700 ms; at a fixed 10 ms, 50 or more.
+	if n := hits.Load(); n > 12 {
+		t.Errorf("%d connections to a flapping peer in 700 ms", n)
+	}
+	n := hits.Load()
+	time.Sleep(100 * time.Millisecond)
+	if hits.Load() != n {
+		t.Error("the hub still connects after Close")
+	}
 }

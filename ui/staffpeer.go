@@ -192,26 +192,42 @@ func (h *staffHandlers) forward(c *fiber.Ctx, method, url string, body any) erro
 // staffPing) before the hub takes the peer for down and reconnects.
 const peerIdle = 2*staffPing + 5*time.Second
 
+// How the hub reconnects to a peer: after peerBackoffMin, doubling up to
+// peerBackoffMax while the peer is down or drops the stream at once; a
+// stream that stayed open peerStable starts over from peerBackoffMin.
+var (
+	peerBackoffMin = 250 * time.Millisecond
+	peerBackoffMax = 8 * time.Second
+	peerStable     = 30 * time.Second
+)
+
 // followPeer keeps the board up to date with peer's lanes, reconnecting
 // while the staff app runs.
 func (s *Staff) followPeer(peer string) {
 	defer s.wg.Done()
-	backoff := 250 * time.Millisecond
+	backoff := peerBackoffMin
 	for {
+		start := time.Now()
 		connected := s.readPeer(peer)
 		if s.ctx.Err() != nil {
 			return
 		}
 		s.board.peerDown(peer)
-		if connected {
-			backoff = 250 * time.Millisecond
-		} else if backoff < 5*time.Second {
-			backoff *= 2
+		// A peer that answers and hangs up at once (a proxy, a peer
+		// refusing mid-stream, a crash loop) is down too: only a stream that
+		// lasted resets the backoff, so that no peer makes the hub
+		// reconnect several times a second for ever.
+		if connected && time.Since(start) >= peerStable {
+			backoff = peerBackoffMin
+		} else {
+			backoff = min(2*backoff, peerBackoffMax)
 		}
+		t := time.NewTimer(backoff)
 		select {
 		case <-s.ctx.Done():
+			t.Stop()
 			return
-		case <-time.After(backoff):
+		case <-t.C:
 		}
 	}
 }
@@ -305,7 +321,7 @@ func (s *Staff) peerEvent(peer, event string, data []byte) {
 	case evResolved:
 		var r resolvedJSON
 		if json.Unmarshal(data, &r) == nil {
-			s.board.removeAlert(r)
+			s.board.removeAlert(r, peer)
 		}
 	case evLane, evLaneUp:
 		var st LaneStatus

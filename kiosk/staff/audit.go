@@ -11,10 +11,25 @@ import (
 )
 
 // Audit appends an entry to the audit log; At defaults to now. Action and
-// Outcome are required.
+// Outcome are required. Its text is made fit for the log whoever wrote it
+// (a hub forwards what a handheld sent): at most 64 bytes a field, a
+// detail's strings at most 1024, valid UTF-8 without control characters, so
+// that no entry can fill the file or rewrite a terminal that prints it.
 func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
+	e.Actor, e.Role, e.Action, e.Lane, e.Target = clean(e.Actor), clean(e.Role), clean(e.Action), clean(e.Lane), clean(e.Target)
+	e.Where, e.Outcome = cleanN(e.Where, 160), clean(e.Outcome)
 	if e.Action == "" || e.Outcome == "" {
 		return fmt.Errorf("%w: an audit entry needs an action and an outcome", ErrInvalid)
+	}
+	if len(e.Detail) > 0 {
+		d := make(map[string]any, len(e.Detail))
+		for k, v := range e.Detail {
+			if str, ok := v.(string); ok {
+				v = clean256(str)
+			}
+			d[clean(k)] = v
+		}
+		e.Detail = d
 	}
 	if e.At.IsZero() {
 		e.At = s.opt.Now()

@@ -12,7 +12,9 @@
 // (they lock in memory), so logins do not tell which ids exist.
 //
 // Sessions are in memory: a 256-bit random token for the cookie, a separate
-// 256-bit CSRF token, an idle timeout extended by use and an absolute limit.
+// 256-bit CSRF token, an idle timeout extended by use and an absolute limit;
+// at most MaxAccountSessions per account and MaxSessions in all (a login past
+// either ends the least recently used).
 // A session ends when its account is disabled, also when another process
 // (the kiosk staff disable command) disabled it in the database: Session
 // reads the account's state on every use.

@@ -265,8 +265,7 @@ func (s *Service) open(ctx context.Context, a *account, where, method string, no
 		return nil, err // no session that is not on record
 	}
 	s.mu.Lock()
-	s.pruneSessions(now)
-	s.capSessions(a.id)
+	s.pruneSessions(now, a.id)
 	s.sessions[tokenKey(sess.Token)] = sess
 	s.mu.Unlock()
 	c := sess.Session

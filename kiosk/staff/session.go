@@ -73,6 +73,34 @@ func (s *Service) Session(token string) (*Session, bool) {
 	return &c, true
 }
 
+// Alive reports whether token's session is live as Session does (not
+// expired, its account enabled), without extending it: a long request
+// (the handheld's event stream) asks it now and then, so that it ends with
+// the session and does not keep the session alive.
+func (s *Service) Alive(token string) bool {
+	now := s.opt.Now()
+	key := tokenKey(token)
+	s.mu.Lock()
+	sess := s.sessions[key]
+	if sess != nil && !now.Before(sess.expires(s.opt)) {
+		delete(s.sessions, key)
+		sess = nil
+	}
+	s.mu.Unlock()
+	if sess == nil {
+		return false
+	}
+	var disabled bool
+	err := s.db.R.QueryRowContext(context.Background(), `SELECT disabled FROM staff WHERE id = ?`, sess.Actor.ID).Scan(&disabled)
+	if err != nil || disabled {
+		s.endSessions(sess.Actor.ID)
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[key] == sess
+}
+
 // Logout ends a session and audits it; an unknown or ended token does
 // nothing.
 func (s *Service) Logout(ctx context.Context, token string) {
@@ -97,36 +125,50 @@ func (s *Service) endSessions(id string) {
 	}
 }
 
-// pruneSessions drops expired sessions; s.mu is held.
-// MaxSessionsPerStaff bounds the open sessions of one staff member (a
-// handheld, the kiosk screens they stood at, a spare phone): a new login past
-// it ends their least recently used one, so that logging in in a loop, or a
-// leaked PIN, cannot fill the kiosk's memory.
-const MaxSessionsPerStaff = 16
+// MaxAccountSessions bounds the live sessions of one account (a handheld or
+// two, the lane screens): a login past it ends that account's least recently
+// used session. MaxSessions bounds them all, past which a login ends the
+// least recently used session of any account. Without them, logging in again
+// and again (a script with one valid PIN, a page that never logs out) would
+// grow the sessions map for as long as SessionIdle keeps each alive.
+const (
+	MaxAccountSessions = 8
+	MaxSessions        = 1024
+)
 
-// capSessions makes room for one more session of id. Call with s.mu held.
-func (s *Service) capSessions(id string) {
-	n := 0
-	var oldest [32]byte
-	var oldestUsed time.Time
+// pruneSessions drops expired sessions, and makes room for one more session
+// of account id within MaxAccountSessions and MaxSessions by ending the
+// least recently used; s.mu is held.
+func (s *Service) pruneSessions(now time.Time, id string) {
+	var mine int
 	for k, sess := range s.sessions {
-		if sess.Actor.ID != id {
-			continue
-		}
-		n++
-		if oldestUsed.IsZero() || sess.used.Before(oldestUsed) {
-			oldest, oldestUsed = k, sess.used
+		switch {
+		case !now.Before(sess.expires(s.opt)):
+			delete(s.sessions, k)
+		case sess.Actor.ID == id:
+			mine++
 		}
 	}
-	if n >= MaxSessionsPerStaff {
-		delete(s.sessions, oldest)
+	for mine >= MaxAccountSessions {
+		s.evictLRU(func(sess *session) bool { return sess.Actor.ID == id })
+		mine--
+	}
+	for len(s.sessions) >= MaxSessions {
+		s.evictLRU(func(*session) bool { return true })
 	}
 }
 
-func (s *Service) pruneSessions(now time.Time) {
+// evictLRU ends the least recently used session that match holds for; s.mu
+// is held.
+func (s *Service) evictLRU(match func(*session) bool) {
+	var key [32]byte
+	var lru *session
 	for k, sess := range s.sessions {
-		if !now.Before(sess.expires(s.opt)) {
-			delete(s.sessions, k)
+		if match(sess) && (lru == nil || sess.used.Before(lru.used)) {
+			key, lru = k, sess
 		}
+	}
+	if lru != nil {
+		delete(s.sessions, key)
 	}
 }

@@ -831,33 +831,85 @@ func TestIsBadge(t *testing.T) {
 	}
 }
 
-// A staff member logging in again and again keeps at most
-// MaxSessionsPerStaff sessions: the least recently used one ends.
-func TestSessionsPerStaffAreBounded(t *testing.T) {
+// TestSessionsBounded: logging in again and again (one valid PIN, a page that
+// never logs out) keeps at most MaxAccountSessions of an account and
+// MaxSessions in all, ending the least recently used; the one in use stays.
+func TestSessionsBounded(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
 	f.add("anna", kiosk.RoleAttendant, "2580", "")
-	f.add("sam", kiosk.RoleSupervisor, "1397", "")
-	other, err := f.svc.Login(ctx, "sam", "1397", "h")
+	kept, err := f.svc.Login(ctx, "anna", "2580", "h")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tokens []string
-	for range MaxSessionsPerStaff + 3 {
+	var first *Session
+	for i := range 3 * MaxAccountSessions {
 		f.clk.Add(time.Second)
-		sess, err := f.svc.Login(ctx, "anna", "2580", "h")
+		if _, ok := f.svc.Session(kept.Token); !ok { // in use all along
+			t.Fatalf("login %d ended the session in use", i)
+		}
+		s, err := f.svc.Login(ctx, "anna", "2580", "h")
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens = append(tokens, sess.Token)
-	}
-	for i, tok := range tokens {
-		_, ok := f.svc.Session(tok)
-		if want := i >= 3; ok != want {
-			t.Errorf("session %d alive %v, want %v", i, ok, want)
+		if first == nil {
+			first = s
 		}
 	}
-	if _, ok := f.svc.Session(other.Token); !ok {
-		t.Error("another staff member's session ended")
+	if _, ok := f.svc.Session(first.Token); ok {
+		t.Error("the least recently used session outlived the account's limit")
+	}
+	f.svc.mu.Lock()
+	n := len(f.svc.sessions)
+	f.svc.mu.Unlock()
+	if n != MaxAccountSessions {
+		t.Errorf("%d sessions of one account, want %d", n, MaxAccountSessions)
+	}
+
+	// Across accounts: MaxSessions in all.
+	var pins []string
+	for i := range MaxSessions/MaxAccountSessions + 2 {
+		id := fmt.Sprintf("s%03d", i)
+		f.add(id, kiosk.RoleAttendant, "1111", "")
+		pins = append(pins, id)
+	}
+	for _, id := range pins {
+		for range MaxAccountSessions {
+			if _, err := f.svc.Login(ctx, id, "1111", "h"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.svc.mu.Lock()
+	n = len(f.svc.sessions)
+	f.svc.mu.Unlock()
+	if n > MaxSessions {
+		t.Errorf("%d sessions, want at most %d", n, MaxSessions)
+	}
+}
+
+// TestAuditCleansWhatItIsGiven: an entry's text is made fit for the log by
+// Audit itself, whoever wrote it (a hub forwards what a handheld sent; a
+// reprint's target is the handheld's): no control characters, bounded.
+func TestAuditCleansWhatItIsGiven(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	long := strings.Repeat("x", 10000)
+	err := f.svc.Audit(ctx, AuditEntry{Actor: "sam\x1b[2J", Role: "supervisor\n", Action: "price_override", Lane: long,
+		Target: "txn \x00" + long, Where: "via 10.0.0.1 from handheld\r\n" + long, Outcome: "ok",
+		Detail: map[string]any{"reason": "\x1b]0;owned\x07" + long, "price": "1.00\n", "qty": 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := f.audit()
+	e := log[len(log)-1]
+	for name, v := range map[string]string{"actor": e.Actor, "role": e.Role, "lane": e.Lane, "target": e.Target, "where": e.Where,
+		"reason": e.Detail["reason"].(string), "price": e.Detail["price"].(string)} {
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) || len(v) > 1024 {
+			t.Errorf("%s = %q (%d bytes)", name, v[:min(len(v), 80)], len(v))
+		}
+	}
+	if e.Actor != "sam[2J" || e.Role != "supervisor" || len(e.Lane) != 64 || e.Detail["price"] != "1.00" || e.Detail["qty"] != 2.0 {
+		t.Errorf("entry %+v", e)
 	}
 }

@@ -183,9 +183,11 @@
     es.onopen = () => setConn("online");
     es.onerror = () => {
       setConn("offline");
-      // A stream refused for want of a session closes for good: ask who we are.
+      // A stream refused for want of a session closes for good: ask who we
+      // are. Still logged in, it was refused as too many (503): try again
+      // in a while, not at once and for ever.
       if (es.readyState === EventSource.CLOSED) {
-        api("GET", "api/me").then(() => openStream(), () => {});
+        api("GET", "api/me").then(() => setTimeout(() => { if (st.es === es) openStream(); }, 3000), () => {});
       }
     };
   }
