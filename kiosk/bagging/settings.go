@@ -43,7 +43,9 @@ type Settings struct {
 	// who pack as they go take their time, and every alert for it is a false one).
 	Window Duration `json:"windowS"`
 	// OwnBagMaxG is the heaviest own bag that is tared at the start
-	// (default 1000 g); heavier is an unexpected item.
+	// (default 700 g: a cool bag; reusable bags weigh 30–600 g); heavier is
+	// an unexpected item. An unscanned item lighter than this could pass as a
+	// bag before the first scan, as at any lane that tares own bags.
 	OwnBagMaxG int `json:"ownBagMaxG"`
 	// Learn turns on the learned tolerances (default on; "learn": false
 	// keeps the fixed ones, and nothing is learned).
@@ -95,7 +97,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func Defaults() Settings {
 	on := true
 	return Settings{AbsG: 10, DivisionG: 5, Divisions: 2, Pct: 5, NoiseG: 5, Window: Duration(20 * time.Second),
-		OwnBagMaxG: 1000, Learn: &on, MinSamples: 3, Sigmas: 3, MaxWeight: 50, StaffWeight: 5, BoundPct: 25, MaxWiden: 3, PerTxn: 2}
+		OwnBagMaxG: 700, Learn: &on, MinSamples: 3, Sigmas: 3, MaxWeight: 50, StaffWeight: 5, BoundPct: 25, MaxWiden: 3, PerTxn: 2}
 }
 
 // WithDefaults returns s with every zero field set to its default.
