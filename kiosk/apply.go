@@ -181,6 +181,9 @@ func (l *Lane) startTxn(w *writer) error {
 	st.txn = &txnState{id: id, started: w.now, phase: StateShopping, bags: st.nextBags,
 		bag: bagging.Start(st.baggingG, st.nextBags == "own")}
 	w.bagDirty = l.cfg.Bagging != nil
+	if s, ok := st.devStatus[devices.RoleBaggingScale]; ok && !s.OK() {
+		st.txn.bag.Suspended = true // the scale cannot weigh: nothing is awaited until it can
+	}
 	st.nextBags = ""
 	if err := l.pruneIdem(w); err != nil { // once per basket
 		return err

@@ -9,6 +9,7 @@ import (
 	"math"
 
 	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/devices"
 	"github.com/kiosk-sco/kiosk/kiosk/bagging"
 	"github.com/kiosk-sco/kiosk/store"
 )
@@ -21,7 +22,8 @@ import (
 // lane otherwise. Accepted single items teach the product's weight
 // (bag_weights, journaled as weight_learned); a weight staff confirm counts
 // StaffWeight times. The transaction's bagging state is kept in
-// transactions.bagging, so a restart resumes it.
+// transactions.bagging, so a restart resumes it. A faulted bagging scale
+// suspends the rules until its first settled reading after recovery.
 
 // bagKinds maps a rule's mismatch to its alert type.
 var bagKinds = map[bagging.Kind]string{
@@ -41,7 +43,22 @@ func isBagAlert(typ string) bool {
 
 // bagOn reports whether the bagging rules run for the open transaction.
 func (l *Lane) bagOn(st *state) bool {
-	return l.cfg.Bagging != nil && st.txn != nil && !st.txn.over()
+	return l.cfg.Bagging != nil && st.txn != nil && !st.txn.over() && !st.txn.bag.Suspended
+}
+
+// bagScale runs when the bagging scale reports its status: a fault suspends
+// the rules for the open transaction (its scale_fault alert calls staff);
+// they resume from the scale's first settled reading after it recovers.
+func (l *Lane) bagScale(w *writer, status devices.Status) error {
+	st := w.st
+	if status.OK() || !l.bagOn(st) {
+		return nil
+	}
+	w.bagDirty = true
+	if err := w.emit("bag_suspended", map[string]any{"faults": status.Faults}); err != nil {
+		return err
+	}
+	return l.bagVerdict(w, st.txn.bag.Suspend(), "system", 1)
 }
 
 // bagProduct fills in what the rules need of a line's product: its catalog
@@ -84,6 +101,9 @@ func (l *Lane) bagChecked(w *writer, ln *line, n int) (bool, error) {
 
 // bagAdded expects n more units of ln in the bagging area.
 func (l *Lane) bagAdded(w *writer, ln *line, n int) error {
+	if t := w.st.txn; l.cfg.Bagging != nil && t != nil && !t.over() && t.bag.Suspended && n > 0 {
+		return w.emit("bag_not_checked", map[string]any{"line": ln.no, "gtin": ln.gtin, "why": "scale_fault"})
+	}
 	if !l.bagOn(w.st) || n <= 0 {
 		return nil
 	}
@@ -131,7 +151,7 @@ func (l *Lane) bagLookup(ctx context.Context, ln *line) error {
 // bagSettled runs the rules on a settled reading.
 func (l *Lane) bagSettled(w *writer, grams int) error {
 	st := w.st
-	if !l.bagOn(st) {
+	if l.cfg.Bagging == nil || st.txn == nil || st.txn.over() { // a suspended area resumes here
 		return nil
 	}
 	w.bagDirty = true
@@ -160,6 +180,8 @@ func (l *Lane) bagVerdict(w *writer, v bagging.Verdict, by string, weight float6
 			outcome = "corrected"
 		case t.bag.Paid:
 			outcome = "paid"
+		case t.bag.Suspended:
+			outcome = "scale_fault"
 		}
 		typ := bagKinds[v.Closed.Kind]
 		for _, a := range st.alerts {

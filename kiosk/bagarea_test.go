@@ -333,3 +333,53 @@ func TestBaggingOffOnlyJournals(t *testing.T) {
 		t.Fatalf("%d bag_not_checked events on a lane without bagging rules", n)
 	}
 }
+
+// A bagging scale that fails suspends the rules: the open mismatch closes,
+// nothing is awaited (no "not bagged" for a scale that cannot weigh), and the
+// scale's first settled reading after it recovers is the new reference —
+// even one within the noise of the last.
+func TestBaggingScaleFaultSuspends(t *testing.T) {
+	cl := bagLane(t, nil, nil)
+	cl.scan(milk)
+	cl.settle(milkG)
+	cl.settle(milkG + 400) // unexpected
+	if a := openBagAlert(cl.View()); a == nil || a.Type != AlertBagUnexpected {
+		t.Fatalf("alerts %+v", cl.View().Alerts)
+	}
+	cl.Device(status(devices.RoleBaggingScale, false, nil, nil))
+	cl.waitFor("the scale fault", func(v *View) bool { return hasAlert(v, AlertScaleFault, devices.FaultUnplugged) != nil })
+	if a := openBagAlert(cl.View()); a != nil {
+		t.Fatalf("a bagging alert outlived the scale: %+v", a)
+	}
+	_, body := cl.lastEvent("alert_resolved")
+	if body["outcome"] != "scale_fault" {
+		t.Fatalf("closed as %v", body)
+	}
+	cl.scan(yoghurt) // not awaited: the scale cannot weigh it
+	cl.tickAt(t0.Add(time.Minute))
+	if a := openBagAlert(cl.View()); a != nil || cl.count("bag_not_checked") != 1 {
+		t.Fatalf("alerts %+v, bag_not_checked %d", cl.View().Alerts, cl.count("bag_not_checked"))
+	}
+	cl.Device(status(devices.RoleBaggingScale, true, nil, nil))
+	cl.waitFor("the scale back", func(v *View) bool { return hasAlert(v, AlertScaleFault, devices.FaultUnplugged) == nil })
+	cl.settle(milkG + 400 + 3) // within the noise of the last reading: still the new reference
+	if v := cl.scan(milk); v.Bagging.Awaited != 1 || cl.count("bag_not_checked") != 1 {
+		t.Fatalf("the milk after recovery is not awaited: bagging %+v", v.Bagging)
+	}
+	if v := cl.settle(milkG + 403 + milkG); openBagAlert(v) != nil || v.Bagging.Awaited != 0 {
+		t.Fatalf("after recovery: alerts %+v bagging %+v", v.Alerts, v.Bagging)
+	}
+	cl.journalMatches()
+}
+
+// A transaction started while the bagging scale is down awaits nothing.
+func TestBaggingStartsSuspendedOnAFaultyScale(t *testing.T) {
+	cl := bagLane(t, nil, nil)
+	cl.Device(status(devices.RoleBaggingScale, true, []string{devices.FaultOverCapacity}, nil))
+	cl.waitFor("the scale fault", func(v *View) bool { return hasAlert(v, AlertScaleFault, devices.FaultOverCapacity) != nil })
+	cl.scan(milk)
+	cl.tickAt(t0.Add(time.Minute))
+	if a := openBagAlert(cl.View()); a != nil {
+		t.Fatalf("%+v", a)
+	}
+}

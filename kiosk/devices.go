@@ -137,7 +137,8 @@ func (l *Lane) bagging(w *writer, ev *devices.Event) error {
 	if l.cfg.Bagging != nil {
 		noise = l.cfg.Bagging.NoiseG
 	}
-	if delta <= noise && -delta <= noise {
+	resuming := st.txn != nil && st.txn.bag.Suspended // the first reading after a fault is the new reference, however close
+	if delta <= noise && -delta <= noise && !resuming {
 		// The scale says its load again after a touch, a fault or a replug:
 		// a change within the noise is none. The reference stays, so slow
 		// creep is recorded once it adds up.
@@ -165,6 +166,11 @@ func (l *Lane) deviceStatus(w *writer, ev *devices.Event) error {
 		st.devStatus = maps.Clone(st.devStatus)
 	}
 	st.devStatus[role] = status
+	if role == devices.RoleBaggingScale {
+		if err := l.bagScale(w, status); err != nil {
+			return err
+		}
+	}
 	if role == devices.RoleProduceScale && !status.OK() {
 		// A weight from before the fault is no weight to sell by: the scale
 		// says the load again once it settles after the recovery (its driver

@@ -86,6 +86,10 @@ type Checker struct {
 	// Paid: the area may be emptied.
 	Paid  bool   `json:"paid,omitempty"`
 	Issue *Issue `json:"issue,omitempty"`
+	// Suspended: the bagging scale failed; nothing is expected until its
+	// first settled reading after recovery, which becomes the accepted weight
+	// (what happened in the area meanwhile is unknown).
+	Suspended bool `json:"suspended,omitempty"`
 	// Learned counts the observations learned per product in this
 	// transaction (replaced, never changed in place).
 	Learned map[string]int `json:"learned,omitempty"`
@@ -145,6 +149,19 @@ func (c *Checker) CountLearned(gtin string) {
 	c.Learned = m
 }
 
+// Suspend: the bagging scale failed (unplugged, overloaded, in motion too
+// long). Nothing is awaited and the open mismatch closes: staff come for the
+// scale, and the shopper is not held up by a scale that cannot weigh.
+func (c *Checker) Suspend() Verdict {
+	c.Suspended = true
+	c.Pending, c.Credits = nil, nil
+	var v Verdict
+	if c.Issue != nil {
+		v.Closed, c.Issue = c.Issue, nil
+	}
+	return v
+}
+
 // PaidNow: the sale is paid, the shopper may take their bags.
 func (c *Checker) PaidNow() Verdict {
 	c.Paid = true
@@ -160,6 +177,11 @@ func (c *Checker) PaidNow() Verdict {
 func (c *Checker) Settled(s Settings, grams int, now time.Time) Verdict {
 	c.LastG = grams
 	delta := grams - c.RefG
+	if c.Suspended {
+		c.Suspended = false
+		c.RefG = grams
+		return Verdict{}
+	}
 	if c.Paid {
 		c.RefG = grams
 		return Verdict{}
