@@ -14,6 +14,7 @@ import (
 
 	"github.com/kiosk-sco/kiosk/catalog"
 	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/kiosk/bagging"
 	"github.com/kiosk-sco/kiosk/store"
 	"github.com/kiosk-sco/kiosk/ui"
 )
@@ -160,9 +161,18 @@ func endBasket(ctx context.Context, lane *kiosk.Lane) (int64, error) {
 
 // BenchmarkScanToEvent times lane.Do(scan) until the subscriber holds the
 // committed update with that sequence number.
-func BenchmarkScanToEvent(b *testing.B) {
+func BenchmarkScanToEvent(b *testing.B) { scanToEvent(b, nil) }
+
+// BenchmarkScanToEventBagging is BenchmarkScanToEvent on a lane with the
+// bagging rules on (as a lane with a bagging scale runs): each scan also
+// awaits its item and saves the transaction's bagging state.
+func BenchmarkScanToEventBagging(b *testing.B) {
+	scanToEvent(b, func(c *kiosk.Config) { s := bagging.Defaults(); c.Bagging = &s })
+}
+
+func scanToEvent(b *testing.B, edit func(*kiosk.Config)) {
 	ctx := context.Background()
-	f := newLaneFixture(b)
+	f := newLaneFixtureWith(b, edit)
 	updates, unsubscribe := f.lane.Subscribe(256)
 	defer unsubscribe()
 

@@ -109,6 +109,8 @@ type check struct {
 var checks = []check{
 	{label: "scan-to-event median", bench: "ScanToEvent", unit: "median-ns/op",
 		baseLabel: "raw durable commit", baseBench: "RawDurableCommit", baseUnit: "median-ns/op", max: 2, format: duration},
+	{label: "scan-to-event with the bagging rules median", bench: "ScanToEventBagging", unit: "median-ns/op",
+		baseLabel: "raw durable commit", baseBench: "RawDurableCommit", baseUnit: "median-ns/op", max: 2, format: duration},
 	{label: "scan-to-event p90", bench: "ScanToEvent", unit: "p90-ns/op",
 		baseLabel: "raw durable commit p90", baseBench: "RawDurableCommit", baseUnit: "p90-ns/op", format: duration},
 	{label: "scan-to-event over HTTP+SSE median", bench: "ScanToEventHTTP", unit: "median-ns/op",
