@@ -38,6 +38,29 @@ func tokenKey(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 // account is disabled or gone from the database (read on every call, so a
 // "kiosk staff disable" in another process ends it too).
 func (s *Service) Session(token string) (*Session, bool) {
+	var c Session
+	ok := s.check(token, func(sess *session, now time.Time) {
+		if now.After(sess.used) {
+			sess.used = now
+		}
+		sess.Expires = sess.expires(s.opt)
+		c = sess.Session
+	})
+	if !ok {
+		return nil, false
+	}
+	return &c, true
+}
+
+// Alive reports whether token's session is live as Session does (not
+// expired, its account enabled), without extending it: a long request
+// (the handheld's event stream) asks it now and then, so that it ends with
+// the session and does not keep the session alive.
+func (s *Service) Alive(token string) bool { return s.check(token, nil) }
+
+// check checks token's session: not expired (an expired one is dropped), its
+// account enabled. For a live session, use runs under s.mu before it returns.
+func (s *Service) check(token string, use func(sess *session, now time.Time)) bool {
 	now := s.opt.Now()
 	key := tokenKey(token)
 	s.mu.Lock()
@@ -52,53 +75,23 @@ func (s *Service) Session(token string) (*Session, bool) {
 	}
 	s.mu.Unlock()
 	if sess == nil {
-		return nil, false
+		return false
 	}
 	var disabled bool
 	err := s.db.R.QueryRowContext(context.Background(), `SELECT disabled FROM staff WHERE id = ?`, id).Scan(&disabled)
 	if err != nil || disabled { // gone, disabled, or unreadable: no session
 		s.endSessions(id)
-		return nil, false
+		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sessions[key] != sess { // ended meanwhile
-		return nil, false
-	}
-	if now.After(sess.used) {
-		sess.used = now
-	}
-	sess.Expires = sess.expires(s.opt)
-	c := sess.Session
-	return &c, true
-}
-
-// Alive reports whether token's session is live as Session does (not
-// expired, its account enabled), without extending it: a long request
-// (the handheld's event stream) asks it now and then, so that it ends with
-// the session and does not keep the session alive.
-func (s *Service) Alive(token string) bool {
-	now := s.opt.Now()
-	key := tokenKey(token)
-	s.mu.Lock()
-	sess := s.sessions[key]
-	if sess != nil && !now.Before(sess.expires(s.opt)) {
-		delete(s.sessions, key)
-		sess = nil
-	}
-	s.mu.Unlock()
-	if sess == nil {
 		return false
 	}
-	var disabled bool
-	err := s.db.R.QueryRowContext(context.Background(), `SELECT disabled FROM staff WHERE id = ?`, sess.Actor.ID).Scan(&disabled)
-	if err != nil || disabled {
-		s.endSessions(sess.Actor.ID)
-		return false
+	if use != nil {
+		use(sess, now)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[key] == sess
+	return true
 }
 
 // Logout ends a session and audits it; an unknown or ended token does
