@@ -71,17 +71,7 @@ func bagProduct(ln *line, p catalog.Product) {
 
 // bagItem is what one unit of ln should add to the bagging area.
 func (l *Lane) bagItem(ln *line) bagging.Item {
-	s := *l.cfg.Bagging
-	it := bagging.Item{Line: ln.no}
-	if ln.weightG > 0 {
-		// Weighed at the counter or on the produce scale: the weight is
-		// known, the product's learned mean is not this item's.
-		it.G, it.TolG = ln.weightG, s.FixedTolerance(ln.weightG, 0)
-		return it
-	}
-	e := s.Expect(ln.bag, l.learned[ln.gtin])
-	it.GTIN, it.G, it.TolG, it.Lrnd = ln.gtin, e.G, e.TolG, e.Lrnd
-	return it
+	return l.cfg.Bagging.ItemFor(ln.no, ln.gtin, ln.weightG, ln.bag, l.learned[ln.gtin])
 }
 
 // bagChecked reports whether n units of ln concern the bagging rules: they

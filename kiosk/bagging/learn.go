@@ -66,6 +66,22 @@ func (s Settings) Expect(p Product, st Stats) Expectation {
 	return Expectation{G: p.WeightG, TolG: fixed}
 }
 
+// ItemFor is what one scanned unit of line should add to the bagging area: a
+// unit whose weight is known for itself (weighed at the counter or on the
+// produce scale, weighedG > 0) is expected at that weight with the fixed
+// tolerance, not at its product's learned mean; any other at Expect of its
+// product, under gtin, so that what it weighs can be learned.
+func (s Settings) ItemFor(line int, gtin string, weighedG int, p Product, st Stats) Item {
+	it := Item{Line: line}
+	if weighedG > 0 {
+		it.G, it.TolG = weighedG, s.FixedTolerance(weighedG, 0)
+		return it
+	}
+	e := s.Expect(p, st)
+	it.GTIN, it.G, it.TolG, it.Lrnd = gtin, e.G, e.TolG, e.Lrnd
+	return it
+}
+
 // Observe takes one observation of grams with weight w (1, or StaffWeight
 // for a weight staff confirmed) into st and reports whether it counted. An
 // observation is refused when it is not positive, for a product without a

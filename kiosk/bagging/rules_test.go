@@ -230,3 +230,17 @@ func TestNotBaggedSurvivesATouch(t *testing.T) {
 		t.Fatalf("the item arriving: %+v", v)
 	}
 }
+
+// A unit weighed for itself is expected at its own weight and not learned;
+// any other at its product's expectation, under its GTIN.
+func TestItemFor(t *testing.T) {
+	s := Defaults()
+	p := Product{WeightG: 1045, ToleranceG: 25}
+	learned := Stats{N: 10, Weight: 10, Mean: 1090}
+	if it := s.ItemFor(3, "04011", 512, p, learned); it.G != 512 || it.TolG != 26 || it.GTIN != "" || it.Line != 3 {
+		t.Fatalf("weighed: %+v", it)
+	}
+	if it := s.ItemFor(4, "04063658814593", 0, p, learned); it.G != 1090 || !it.Lrnd || it.GTIN != "04063658814593" {
+		t.Fatalf("packaged: %+v", it)
+	}
+}

@@ -164,14 +164,7 @@ func (l *lane) txn(sc *script) {
 // item is what the lane expects of one unit (kiosk/bagarea.go bagItem).
 func (l *lane) item(u unit) bagging.Item {
 	p := &l.w.prods[u.prod]
-	it := bagging.Item{Line: l.line}
-	if u.label > 0 {
-		it.G, it.TolG = u.label, l.s.FixedTolerance(u.label, 0)
-		return it
-	}
-	e := l.s.Expect(p.bp, l.learned[p.p.GTIN])
-	it.GTIN, it.G, it.TolG, it.Lrnd = p.p.GTIN, e.G, e.TolG, e.Lrnd
-	return it
+	return l.s.ItemFor(l.line, p.p.GTIN, u.label, p.bp, l.learned[p.p.GTIN])
 }
 
 // place puts g grams into the area (negative: takes out), lets the scale
