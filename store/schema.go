@@ -260,6 +260,24 @@ CREATE TABLE bag_weights (
 -- on their way, the open mismatch; NULL: no bagging rules ran.
 ALTER TABLE transactions ADD COLUMN bagging TEXT;
 `,
+	// 8: HQ sync. The journal is the outbox: journal_id is the highest
+	// journal.id HQ confirmed it stored, audit_seq the highest audit.seq.
+	// install names this database to HQ (audit entries are unique per
+	// install and seq). The catalog columns are the last push from HQ: the
+	// version the lane sells from, and the report on a version it refused.
+	`
+CREATE TABLE sync_state (
+	sink            TEXT PRIMARY KEY NOT NULL,
+	install         TEXT NOT NULL,
+	journal_id      INTEGER NOT NULL DEFAULT 0 CHECK (journal_id >= 0),
+	audit_seq       INTEGER NOT NULL DEFAULT 0 CHECK (audit_seq >= 0),
+	catalog_version INTEGER NOT NULL DEFAULT 0,
+	catalog_refused INTEGER NOT NULL DEFAULT 0,
+	catalog_error   TEXT NOT NULL DEFAULT '',
+	sent_at         TEXT,
+	updated_at      TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the number of migrations this build knows.
