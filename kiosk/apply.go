@@ -61,6 +61,8 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 		return l.setClosed(w, cmd, cmd.Op == OpLaneClose)
 	case OpHelpOpened:
 		return l.helpOpened(w, cmd.Topic)
+	case OpEffort:
+		return l.effortAnswered(w, cmd.Score)
 	case opTick:
 		if err := l.escalate(w); err != nil {
 			return err
@@ -682,6 +684,7 @@ func (l *Lane) endTxnWith(w *writer, reason, by string, body map[string]any) err
 		reason, store.Stamp(w.now), reason, t.id); err != nil {
 		return err
 	}
+	body["sale"] = l.sale(w, reason)
 	if err := w.emit("txn_"+reason, body); err != nil {
 		return err
 	}

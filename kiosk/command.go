@@ -33,6 +33,7 @@ const (
 	OpReceipt   Op = "receipt"    // after paying: print, qr or none
 	OpFinish    Op = "finish"     // the paid sale is over: free the lane
 	OpCashTaken Op = "cash_taken" // staff took the money of a pay-at-attendant sale (never from the shopper API)
+	OpEffort    Op = "effort"     // after paying: "How easy was your checkout?" Score 1 (very hard) to 5 (very easy)
 
 	// Device inputs, accepted only from the lane's own drivers.
 	opDeviceStatus Op = "device_status"
@@ -61,6 +62,7 @@ type Command struct {
 	Choice    string `json:"choice,omitempty"`  // OpReceipt: print, qr or none
 	Bags      string `json:"bags,omitempty"`    // OpStart: own (brought bags) or none; empty: not asked
 	Topic     string `json:"topic,omitempty"`   // OpHelpOpened: a HelpTopics entry
+	Score     int    `json:"score,omitempty"`   // OpEffort: 1..5
 	IdemKey   string `json:"-"`                 // idempotency key: a retry returns the first result
 	staffOnly bool
 	dev       *devices.Event // device inputs
@@ -109,6 +111,10 @@ func (c *Command) check() error {
 			return errorf(KindInvalid, "request.bags", "bags must be own or none")
 		}
 	case OpCancel, OpCheckout, OpResume, OpHelp, OpPayCancel, OpFinish:
+	case OpEffort:
+		if c.Score < 1 || c.Score > 5 {
+			return errorf(KindInvalid, "request.score", "score must be 1 to 5")
+		}
 	case OpHelpOpened:
 		if !slices.Contains(HelpTopics, c.Topic) {
 			return errorf(KindInvalid, "request.topic", "topic must be one of %s", strings.Join(HelpTopics, ", "))

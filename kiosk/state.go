@@ -75,6 +75,9 @@ type txnState struct {
 	// changed in place); helpCalled: a help alert was raised in it.
 	helpTopics []string
 	helpCalled bool
+	// effort is the shopper's answer to the end-of-transaction question
+	// (1..5); 0: not answered.
+	effort int
 	// bag is the bagging area's state (Config.Bagging).
 	bag bagging.Checker
 }
@@ -216,7 +219,7 @@ func (l *Lane) buildView(s *state) *View {
 	if s.txn == nil {
 		return v
 	}
-	v.Txn = &TxnView{ID: s.txn.id, StartedAt: s.txn.started}
+	v.Txn = &TxnView{ID: s.txn.id, StartedAt: s.txn.started, Effort: s.txn.effort}
 	if l.cfg.Bagging != nil {
 		b := s.txn.bag
 		bv := &BaggingView{WeightG: b.LastG, AcceptedG: b.RefG, Awaited: len(b.Pending), OwnBag: b.OwnBag && !b.Bagged,

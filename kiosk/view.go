@@ -94,6 +94,9 @@ func (v *View) JSON() []byte {
 type TxnView struct {
 	ID        string    `json:"id"`
 	StartedAt time.Time `json:"startedAt"`
+	// Effort is the shopper's answer to "How easy was your checkout?" once
+	// given (1..5), asked on the thank-you screen of a paid sale.
+	Effort int `json:"effort,omitempty"`
 }
 
 // LineView is one basket line. Amounts are decimal strings with two places.

@@ -530,7 +530,19 @@ func TestAttendantPaymentInBrowser(t *testing.T) {
 	tab.do("no receipt", chromedp.Click("#receipt-none"))
 	tab.waitFor("thank you", `document.body.dataset.screen === "receipt" && document.activeElement.id === "thanks-title" &&
 		document.querySelector("#thanks-title").textContent === "Danke für Ihren Einkauf"`)
+	// The one-tap question, in the shopper's language; one answer per sale.
+	tab.waitFor("effort question", `document.querySelector("#effort-question").textContent === "`+i18n.T("de", "effort.question")+`" &&
+		!document.querySelector("#effort .effort-btn[data-score='4']").disabled && document.querySelector("#effort-thanks").hidden`)
 	shot("3-thanks")
+	tab.do("easy", chromedp.Click("#effort .effort-btn[data-score='4']"))
+	tab.waitFor("answered", `!document.querySelector("#effort-thanks").hidden &&
+		document.querySelector("#effort .effort-btn[data-score='4']").getAttribute("aria-pressed") === "true" &&
+		[...document.querySelectorAll("#effort .effort-btn")].every((b) => b.disabled)`)
+	shot("4-answered")
+	var effort int
+	if err := ts.db.R.QueryRow(`SELECT json_extract(body, '$.score') FROM journal WHERE type = 'effort_answered'`).Scan(&effort); err != nil || effort != 4 {
+		t.Errorf("effort_answered in the journal: %d (%v), want 4", effort, err)
+	}
 	tab.do("done", chromedp.Click("#finish-button"))
 	tab.waitFor("the next shopper, in English", `document.body.dataset.state === "idle" && document.body.dataset.screen === "welcome" &&
 		document.documentElement.lang === "en" && document.querySelector("#welcome-title").textContent === "Welcome"`)

@@ -393,6 +393,8 @@
       receiptQR: $("receipt-qr-img"),
       finish: $("finish-button"),
       thanksReset: $("thanks-reset"),
+      effortButtons: document.querySelectorAll("#effort .effort-btn"),
+      effortThanks: $("effort-thanks"),
       total: $("total"),
       itemCount: $("item-count"),
       vat: $("vat"),
@@ -1233,6 +1235,7 @@
         qr = false;
       }
       el.thanksStatus.textContent = status;
+      renderEffort();
       el.body.dataset.receipt = (r.choice || "") + (r.printed ? "/printed" : "") + (r.printError ? "/error" : "");
       const src = qr ? "/receipts/" + encodeURIComponent(String(r.txnId)) + "/qr.png" : "";
       if (src !== thanksQR) {
@@ -1241,6 +1244,17 @@
         el.receiptQR.hidden = !src;
       }
       renderThanksReset();
+    }
+
+    // renderEffort shows the one-tap question "How easy was your checkout?"
+    // (1 very hard .. 5 very easy): optional, answered once per sale.
+    function renderEffort() {
+      const score = (view.txn && view.txn.effort) || 0;
+      for (const b of el.effortButtons) {
+        setDisabled(b, score > 0);
+        b.setAttribute("aria-pressed", String(Number(b.dataset.score) === score));
+      }
+      el.effortThanks.hidden = score === 0;
     }
 
     function thanksTimeout() {
@@ -1396,6 +1410,9 @@
       b.addEventListener("click", singleTap(() => run({ op: "receipt", choice: b.dataset.choice })));
     }
     el.finish.addEventListener("click", singleTap(() => run({ op: "finish" })));
+    for (const b of el.effortButtons) {
+      b.addEventListener("click", singleTap(() => run({ op: "effort", score: Number(b.dataset.score) })));
+    }
 
     // ---- help sheet: self-help first
     //

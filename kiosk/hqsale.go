@@ -1,0 +1,53 @@
+package kiosk
+
+import (
+	"slices"
+
+	"github.com/kiosk-sco/kiosk/hqwire"
+	"github.com/kiosk-sco/kiosk/kiosk/pricing"
+)
+
+// sale is the summary HQ keeps of the open transaction as it ends (outcome
+// paid or cancelled): its lines (voided ones marked), approved tenders and
+// VAT groups, in minor units. It travels in the body of txn_<outcome>, so
+// that one event tells HQ the whole sale.
+func (l *Lane) sale(w *writer, outcome string) hqwire.Sale {
+	t := w.st.txn
+	s := hqwire.Sale{Txn: t.id, Outcome: outcome, Started: t.started.UTC(), Ended: w.now.UTC(), Currency: l.cfg.Currency,
+		Lang: w.st.lang, Bags: t.bags, HelpTopics: slices.Clone(t.helpTopics), Lines: make([]hqwire.SaleLine, 0, len(t.lines))}
+	priced := make([]pricing.Priced, len(t.lines))
+	for i := range t.lines {
+		ln := &t.lines[i]
+		priced[i] = ln.priced
+		s.Lines = append(s.Lines, hqwire.SaleLine{No: ln.no, GTIN: ln.gtin, PLU: ln.plu, Name: ln.names.EN, SoldBy: string(ln.soldBy),
+			Qty: ln.qty, WeightG: ln.weightG, UnitMinor: minor(ln.unit), AmountMinor: ln.priced.Minor,
+			VATClass: ln.vatClass, VATRate: ln.vatRate.String(), Voided: ln.voided})
+	}
+	sum := pricing.Sum(priced)
+	s.Items, s.TotalMinor = sum.Items, minor(sum.Total)
+	for _, g := range sum.VAT {
+		s.VAT = append(s.VAT, hqwire.SaleVAT{Class: g.Class, Rate: g.Rate.String(), NetMinor: minor(g.Net), TaxMinor: minor(g.Tax), GrossMinor: minor(g.Gross)})
+	}
+	if outcome == "paid" {
+		for _, tn := range t.tenders {
+			s.Tenders = append(s.Tenders, hqwire.SaleTender{Method: tn.method, AmountMinor: tn.amount, CardName: tn.cardName,
+				MaskedPAN: tn.maskedPAN, Offline: tn.offline, ReceiptNo: tn.receiptNo})
+		}
+	}
+	return s
+}
+
+// effortAnswered records the shopper's answer to the end-of-transaction
+// question, asked on the thank-you screen of a paid sale: once per sale,
+// and only for the sale on the screen (no other transaction can be rated).
+func (l *Lane) effortAnswered(w *writer, score int) error {
+	t := w.st.txn
+	if t == nil || (t.phase != StatePaid && t.phase != StateReceipt) {
+		return errorf(KindState, "effort.not_paid", "the question is asked once the sale is paid")
+	}
+	if t.effort != 0 {
+		return errorf(KindState, "effort.answered", "this sale's question is already answered")
+	}
+	t.effort = score
+	return w.emit("effort_answered", hqwire.Effort{Txn: t.id, Score: score})
+}
