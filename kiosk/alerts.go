@@ -68,6 +68,14 @@ const (
 	AlertBagMismatch   = "bag_weight_mismatch"
 	AlertBagRemoved    = "bag_item_removed"
 	AlertBagNotBagged  = "bag_item_not_bagged"
+
+	// AlertHQBacklog: the lane has not reached HQ for longer than the store
+	// allows (its oldest unsent event is that old). It blocks nothing — the
+	// lane sells offline and loses nothing — but HQ's figures are late:
+	// someone checks the store's network. The lane resolves it itself
+	// ("recovered") once HQ has confirmed everything; it is raised once per
+	// outage.
+	AlertHQBacklog = "hq_backlog"
 )
 
 // AlertTypes is the policy of every alert type: every type the lane raises is
@@ -120,6 +128,9 @@ var AlertTypes = map[string]AlertType{
 	AlertBagMismatch:   {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
 	AlertBagRemoved:    {Blocking: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
 	AlertBagNotBagged:  {BlocksPayment: true, Role: RoleAttendant, Presence: PresenceLane, EscalateAfter: 60 * time.Second, NextRole: RoleSupervisor},
+
+	// The store's network is a supervisor's matter, checked from anywhere.
+	AlertHQBacklog: {Role: RoleSupervisor, Presence: PresenceRemote, EscalateAfter: 30 * time.Minute, NextRole: RoleSupervisor},
 }
 
 // MaxAlertLevel is how often an alert escalates: after that the supervisor
@@ -180,4 +191,6 @@ type AlertDetail struct {
 	Reason    string `json:"reason,omitempty"`    // payment_failed, receipt_not_printed: message key
 	ExpectedG int    `json:"expectedG,omitempty"` // bag_*: what the scanned item should weigh
 	DeltaG    int    `json:"deltaG,omitempty"`    // bag_*: the settled change from the accepted weight
+	Events    int64  `json:"events,omitempty"`    // hq_backlog: events waiting for HQ
+	AgeS      int64  `json:"ageS,omitempty"`      // hq_backlog: age of the oldest, seconds
 }

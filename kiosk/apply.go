@@ -74,6 +74,8 @@ func (l *Lane) apply(w *writer, cmd Command) error {
 		return l.printOutcome(w, cmd.payTxn, cmd.Code)
 	case opEndOfDay:
 		return w.emit("terminal_end_of_day", cmd.note)
+	case opHQBacklog:
+		return l.hqBacklog(w, cmd.backlog)
 	case OpScan:
 		return l.scan(w, cmd)
 	case OpWeighed:

@@ -43,6 +43,7 @@ const (
 	opPrinted      Op = "receipt_outcome" // how printing the paid receipt went
 	opEndOfDay     Op = "terminal_end_of_day"
 	opTick         Op = "tick" // the lane's clock: escalate what is due
+	opHQBacklog    Op = "hq_backlog"
 )
 
 // Command is one input to the lane. Which fields matter depends on Op.
@@ -74,6 +75,8 @@ type Command struct {
 	actor *Actor
 	staff *StaffAction
 	at    time.Time // opTick: the clock reading the tick was checked at
+	// opHQBacklog: what the HQ syncer reports; nil: caught up.
+	backlog *AlertDetail
 }
 
 // HelpTopics are the self-help topics the shopper's help screen opens
@@ -192,6 +195,10 @@ func (c *Command) check() error {
 		}
 		if c.By == "" || utf8.RuneCountInString(c.By) > 64 || !utf8.ValidString(c.By) || strings.ContainsFunc(c.By, isControl) {
 			return errorf(KindInvalid, "request.by", "say who resolves the alert (1..64 characters)")
+		}
+	case opHQBacklog:
+		if !c.staffOnly {
+			return errorf(KindInvalid, "request.op", "unknown command %q", c.Op)
 		}
 	case opDeviceStatus, opBagging, opReceipt, opEndOfDay:
 		if c.dev == nil && c.note == nil {

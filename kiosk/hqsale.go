@@ -1,7 +1,9 @@
 package kiosk
 
 import (
+	"context"
 	"slices"
+	"time"
 
 	"github.com/kiosk-sco/kiosk/hqwire"
 	"github.com/kiosk-sco/kiosk/kiosk/pricing"
@@ -50,4 +52,41 @@ func (l *Lane) effortAnswered(w *writer, score int) error {
 	}
 	t.effort = score
 	return w.emit("effort_answered", hqwire.Effort{Txn: t.id, Score: score})
+}
+
+// HQBacklog tells the lane how its HQ sync is doing: behind (the oldest of
+// events unsent is older than the store allows) raises an hq_backlog alert
+// once per outage; caught up (behind false) resolves it ("recovered").
+// The HQ syncer calls it; it is not reachable from the shopper API.
+func (l *Lane) HQBacklog(ctx context.Context, behind bool, events int64, oldest time.Duration) error {
+	cmd := Command{Op: opHQBacklog, staffOnly: true}
+	if behind {
+		cmd.backlog = &AlertDetail{Events: events, AgeS: int64(oldest / time.Second)}
+	}
+	_, err := l.do(ctx, cmd)
+	return err
+}
+
+func (l *Lane) hqBacklog(w *writer, d *AlertDetail) error {
+	st := w.st
+	if d != nil {
+		if st.hqBehind {
+			return nil
+		}
+		st.hqBehind = true
+		return l.raiseOn(w, "", AlertHQBacklog, *d, false) // no sale of its own: a sale ending does not close it
+	}
+	st.hqBehind = false
+	kept := st.alerts[:0:0]
+	for _, a := range st.alerts {
+		if a.Type == AlertHQBacklog {
+			if err := l.closeAlert(w, a, "system", "recovered"); err != nil {
+				return err
+			}
+			continue
+		}
+		kept = append(kept, a)
+	}
+	st.alerts = kept
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/kiosk-sco/kiosk/hqwire"
 )
@@ -79,5 +80,59 @@ func TestCancelledSaleSummaryKeepsVoidedLines(t *testing.T) {
 	}
 	if s.TotalMinor != s.Lines[1].AmountMinor {
 		t.Fatalf("total %d, the one line left %d", s.TotalMinor, s.Lines[1].AmountMinor)
+	}
+}
+
+func TestHQBacklogAlertOncePerOutage(t *testing.T) {
+	tl := newLaneWith(t, nil)
+	ctx := context.Background()
+	open := func() []Alert {
+		var out []Alert
+		for _, a := range tl.View().Alerts {
+			if a.Type == AlertHQBacklog {
+				out = append(out, Alert{ID: a.ID, Type: a.Type, Blocking: a.Blocking})
+			}
+		}
+		return out
+	}
+	if err := tl.HQBacklog(ctx, true, 120, 2*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	tl.scan(milk) // selling goes on: the alert blocks nothing
+	if err := tl.HQBacklog(ctx, true, 130, 3*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	raised := func() int {
+		var n int
+		if err := tl.db.R.QueryRow(`SELECT count(*) FROM journal WHERE type = 'alert_raised' AND json_extract(body, '$.type') = 'hq_backlog'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if a := open(); len(a) != 1 || a[0].Blocking || raised() != 1 {
+		t.Fatalf("open hq_backlog alerts %+v, raised %d", a, raised())
+	}
+	ev, body := tl.lastEvent("alert_raised")
+	if d := body["detail"].(map[string]any); d["events"] != 120.0 || d["ageS"] != 7200.0 || body["txn"] != nil || ev.Txn != "" {
+		t.Fatalf("alert_raised %v (in %q)", body, ev.Txn)
+	}
+	tl.cancelBasket() // a sale ending does not close it
+	if len(open()) != 1 {
+		t.Fatal("the sale's end closed the hq_backlog alert")
+	}
+	if err := tl.HQBacklog(ctx, false, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := tl.lastEvent("alert_resolved"); len(open()) != 0 || body["outcome"] != "recovered" || body["type"] != AlertHQBacklog {
+		t.Fatalf("caught up: open %+v, resolved %v", open(), body)
+	}
+	if err := tl.HQBacklog(ctx, true, 5, time.Hour); err != nil { // the next outage
+		t.Fatal(err)
+	}
+	if len(open()) != 1 || raised() != 2 {
+		t.Fatal("no alert for the next outage")
+	}
+	if _, err := tl.Do(ctx, Command{Op: opHQBacklog}); err == nil {
+		t.Fatal("the shopper API reached the HQ backlog command")
 	}
 }

@@ -131,7 +131,7 @@ func TestAlertTable(t *testing.T) {
 	raised := []string{AlertItemNotFound, AlertVoidRequest, AlertCancelRequest, AlertAgeCheck, AlertHelp, AlertTypedLabel,
 		AlertScannerFault, AlertPrinterFault, AlertPrinterWarning, AlertScaleFault, AlertTerminalFault,
 		AlertCashPayment, AlertPaymentFailed, AlertPaymentUnknown, AlertReceiptNotPrinted, AlertRefundDue,
-		AlertBagUnexpected, AlertBagMismatch, AlertBagRemoved, AlertBagNotBagged}
+		AlertBagUnexpected, AlertBagMismatch, AlertBagRemoved, AlertBagNotBagged, AlertHQBacklog}
 	if len(AlertTypes) != len(raised) {
 		t.Errorf("AlertTypes has %d types, the lane raises %d: list a new type here", len(AlertTypes), len(raised))
 	}

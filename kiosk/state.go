@@ -29,6 +29,9 @@ type state struct {
 	nextBags  string // OpStart: the own-bag answer for the transaction it starts
 
 	closed bool // staff closed the lane: no transaction starts
+	// hqBehind: an hq_backlog alert was raised in this outage (raised once;
+	// cleared when HQ has caught up).
+	hqBehind bool
 	// ackWaits are the raise-to-acknowledgement times of the lane's last
 	// acknowledged alerts, oldest first (replaced, never changed in place);
 	// waitS is the wait shoppers are told, from them.

@@ -76,6 +76,10 @@ Resolve alert ID of the lane as staff member --by, with --outcome:
                               scanned, a heavy item waved through); a one-item weight
                               they confirm is learned. The lane closes these itself
                               ("corrected") when the shopper puts the area right
+  hq_backlog       done       someone knows HQ has not been reached for too long and
+                              checks the store's network; the lane closes it itself
+                              ("recovered") once HQ has everything, and raises it once
+                              per outage
 
 void_request, cancel_request, age_check, typed_label, cash_payment and
 payment_unknown refuse done: say approved or rejected.

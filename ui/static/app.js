@@ -521,8 +521,10 @@
       return I.name(lang, ln.names, ln.gtin || ln.plu || "");
     }
 
+    // alerts are the open alerts the shopper is told of: a late HQ sync
+    // (hq_backlog) is the store's matter, never the shopper's.
     function alerts() {
-      return (view && Array.isArray(view.alerts) ? view.alerts : []).filter((a) => a && typeof a === "object");
+      return (view && Array.isArray(view.alerts) ? view.alerts : []).filter((a) => a && typeof a === "object" && a.type !== "hq_backlog");
     }
 
     function render() {
