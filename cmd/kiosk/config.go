@@ -52,12 +52,15 @@ type Config struct {
 	// in README's "Bagging security"; `kiosk simulate-day --sweep` shows what
 	// changing one does).
 	Bagging BaggingConfig `json:"bagging"`
+	// Log is the format of the log on stderr: "json" (the default, one
+	// object per line for a log collector) or "text" (for a person).
+	Log string `json:"log"`
 
 	laneNamed bool // the command line or a file said which lane: staff commands check it
 }
 
 func defaultConfig() Config {
-	return Config{DB: "./data/kiosk.db", Addr: "127.0.0.1:8080", Store: "0001", Lane: "01", Currency: "EUR", Lang: "en", RCNPreset: "DE"}
+	return Config{DB: "./data/kiosk.db", Addr: "127.0.0.1:8080", Store: "0001", Lane: "01", Currency: "EUR", Lang: "en", RCNPreset: "DE", Log: "json"}
 }
 
 // commonFlags are the flags every command that touches the database shares.
@@ -138,6 +141,8 @@ func (c *commonFlags) loadFile(fs *flag.FlagSet) error {
 			cfg.Demo = flagged.Demo
 		case "staff-addr":
 			cfg.Staff.Addr = flagged.Staff.Addr
+		case "log":
+			cfg.Log = flagged.Log
 		}
 	})
 	c.cfg = cfg

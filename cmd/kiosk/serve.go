@@ -38,6 +38,7 @@ Settings come from the defaults, then the --config file, then the flags given.`,
 	fs.StringVar(&c.cfg.TimeZone, "tz", c.cfg.TimeZone, "store time zone, IANA name (default: the machine's)")
 	fs.StringVar(&c.cfg.RCNPreset, "rcn", c.cfg.RCNPreset, "variable-measure barcode layouts: "+fmt.Sprint(catalog.RCNPresetNames())+" or none")
 	fs.BoolVar(&c.cfg.KeyboardWedge, "keyboard-wedge", false, "accept a keyboard-mode USB scanner on the shopper page")
+	fs.StringVar(&c.cfg.Log, "log", c.cfg.Log, "log format on stderr: json or text")
 	fs.StringVar(&c.cfg.Staff.Addr, "staff-addr", "", "staff handhelds' listener (default: --addr's host, next port; a LAN address needs staff.cert and staff.key)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return Config{}, err
@@ -84,7 +85,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.Devices == nil && !simulators {
 		return errNoSimulators
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
 	lcfg.Log = log
 	if err := receiptURL(&lcfg.Receipt, cfg.Addr, isDemo); err != nil {
 		return err
@@ -230,6 +234,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	_ = admin.ShutdownWithTimeout(5 * time.Second)
 	_ = staffApp.ShutdownWithTimeout(5 * time.Second)
 	return err
+}
+
+// newLogger is the process's structured log on w: JSON lines (the default,
+// what a log collector reads) or text.
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "", "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("log %q: want json or text", format)
 }
 
 // errNoDevices refuses to run a lane with no devices: a production kiosk says
