@@ -55,6 +55,8 @@ type Config struct {
 	// Log is the format of the log on stderr: "json" (the default, one
 	// object per line for a log collector) or "text" (for a person).
 	Log string `json:"log"`
+	// HQ is where the lane's journal goes and catalog pushes come from.
+	HQ HQConfig `json:"hq"`
 
 	laneNamed bool // the command line or a file said which lane: staff commands check it
 }
@@ -143,6 +145,10 @@ func (c *commonFlags) loadFile(fs *flag.FlagSet) error {
 			cfg.Staff.Addr = flagged.Staff.Addr
 		case "log":
 			cfg.Log = flagged.Log
+		case "hq-url":
+			cfg.HQ.URL = flagged.HQ.URL
+		case "hq-token-file":
+			cfg.HQ.TokenFile, cfg.HQ.Token = flagged.HQ.TokenFile, ""
 		}
 	})
 	c.cfg = cfg

@@ -39,6 +39,8 @@ Settings come from the defaults, then the --config file, then the flags given.`,
 	fs.StringVar(&c.cfg.RCNPreset, "rcn", c.cfg.RCNPreset, "variable-measure barcode layouts: "+fmt.Sprint(catalog.RCNPresetNames())+" or none")
 	fs.BoolVar(&c.cfg.KeyboardWedge, "keyboard-wedge", false, "accept a keyboard-mode USB scanner on the shopper page")
 	fs.StringVar(&c.cfg.Log, "log", c.cfg.Log, "log format on stderr: json or text")
+	fs.StringVar(&c.cfg.HQ.URL, "hq-url", "", "HQ's URL: send the journal there and take catalog pushes from it (also hq.url)")
+	fs.StringVar(&c.cfg.HQ.TokenFile, "hq-token-file", "", "file holding the bearer token HQ issued for this store (also hq.tokenFile)")
 	fs.StringVar(&c.cfg.Staff.Addr, "staff-addr", "", "staff handhelds' listener (default: --addr's host, next port; a LAN address needs staff.cert and staff.key)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return Config{}, err
@@ -52,6 +54,10 @@ Settings come from the defaults, then the --config file, then the flags given.`,
 		}
 	})
 	if err := c.load(fs); err != nil {
+		return Config{}, err
+	}
+	c.cfg.HQ.defaults()
+	if err := c.cfg.HQ.validate(); err != nil {
 		return Config{}, err
 	}
 	c.cfg.Staff.defaults(c.cfg.Addr)
