@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kiosk-sco/kiosk/hqwire"
@@ -89,4 +90,26 @@ func (l *Lane) hqBacklog(w *writer, d *AlertDetail) error {
 	}
 	st.alerts = kept
 	return nil
+}
+
+// HQStatus is how the lane is doing, for HQ's lane list and dashboard: its
+// devices ("ok" or their faults and warnings), open alerts, whether staff
+// closed it. The HQ syncer adds its backlog and catalog figures.
+func (l *Lane) HQStatus() hqwire.LaneStatus {
+	v := l.View()
+	s := hqwire.LaneStatus{Store: l.cfg.Store, Lane: l.id, At: l.cfg.Now().UTC(), OpenAlerts: len(v.Alerts), Closed: v.Closed,
+		Devices: map[string]string{}}
+	for _, d := range l.Devices() {
+		var what []string
+		if !d.Connected {
+			what = append(what, "not connected")
+		}
+		what = append(what, d.Faults...)
+		what = append(what, d.Warnings...)
+		s.Devices[string(d.Role)] = "ok"
+		if len(what) > 0 {
+			s.Devices[string(d.Role)] = strings.Join(slices.Compact(what), ", ")
+		}
+	}
+	return s
 }

@@ -136,3 +136,12 @@ func TestHQBacklogAlertOncePerOutage(t *testing.T) {
 		t.Fatal("the shopper API reached the HQ backlog command")
 	}
 }
+
+func TestHQStatus(t *testing.T) {
+	tl := newLaneWith(t, nil)
+	tl.scan(unknown) // not a product: an open alert
+	s := tl.HQStatus()
+	if s.Lane != tl.ID() || s.Store == "" || s.OpenAlerts != len(tl.View().Alerts) || s.OpenAlerts == 0 || s.Closed || s.At.IsZero() {
+		t.Fatalf("status %+v", s)
+	}
+}
