@@ -30,11 +30,17 @@ const (
 	whyNoFiber   = "only ui speaks HTTP"
 	whyBottom    = whyDown + ": store is the bottom layer"
 	whySerialOne = "only devices/serialport opens serial ports, so swapping the port library is a one-file change"
+	whyWire      = "hqwire is the wire format both ends share: a leaf that imports nothing of ours"
+	whyTwoSQLite = "modernc.org/sqlite (the lane) and github.com/glebarez/go-sqlite (HQ) both register the database/sql driver \"sqlite\": one process cannot link both"
 )
 
 // depRules are the layers of the design. Add a rule here with its reason.
 var depRules = []depRule{
+	{Pkgs: "./hqwire/...", Bad: map[string]string{
+		mod: whyWire,
+	}},
 	{Pkgs: "./kiosk/...", Bad: map[string]string{
+		"github.com/glebarez/": whyTwoSQLite,
 		"github.com/gofiber/": whyNoHTTP,
 		"github.com/valyala/": whyNoHTTP,
 		"net/http":            whyNoHTTP,
