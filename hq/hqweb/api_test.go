@@ -26,11 +26,11 @@ import (
 )
 
 type env struct {
-	t                             *testing.T
-	srv                           *Server
-	svc                           *hq.Service
+	t                           *testing.T
+	srv                         *Server
+	svc                         *hq.Service
 	lane, analyst, store, other string // tokens
-	router                        routers.Router
+	router                      routers.Router
 }
 
 func newEnv(t *testing.T) *env {
