@@ -188,3 +188,23 @@ func TestIngestRefusesBadBatches(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestWholeBatchHeld: a batch HQ holds every event of (its answer was
+// lost) is all duplicates.
+func TestIngestWholeBatchHeld(t *testing.T) {
+	s := open(t, sqlite.Open(filepath.Join(t.TempDir(), "hq.db")))
+	sc := newScript("0001", "01", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	for range 5 {
+		sc.sale("paid", 1, 100, time.Minute, nil, nil)
+	}
+	ctx := context.Background()
+	if _, err := s.Ingest(ctx, sc.batch(0, len(sc.events)), ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]int{{0, 3}, {2, 4}, {0, len(sc.events)}} {
+		ack, err := s.Ingest(ctx, sc.batch(r[0], r[1]), "")
+		if err != nil || ack.Stored != 0 || ack.Duplicates != r[1]-r[0] || ack.Next != int64(len(sc.events))+1 {
+			t.Fatalf("resend %v: %+v %v", r, ack, err)
+		}
+	}
+}

@@ -281,6 +281,9 @@ func (s *Service) Lanes(ctx context.Context, store string) ([]LaneOut, error) {
 		if r.Devices != "" {
 			json.Unmarshal([]byte(r.Devices), &o.Devices)
 		}
+		if o.Devices == nil {
+			o.Devices = map[string]string{}
+		}
 		out[i] = o
 	}
 	return out, nil

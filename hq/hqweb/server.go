@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/kiosk-sco/kiosk/hq"
 	"github.com/kiosk-sco/kiosk/internal/httpmetrics"
@@ -63,6 +64,7 @@ func New(opt Options) *Server {
 		ErrorHandler:          s.errorHandler,
 	})
 	app.Use(s.metrics.Middleware())
+	app.Use(recover.New()) // a bug in one request answers 500; HQ keeps running
 	app.Use(func(c *fiber.Ctx) error {
 		c.Set("X-Content-Type-Options", "nosniff")
 		c.Set("Referrer-Policy", "no-referrer")

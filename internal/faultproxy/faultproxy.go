@@ -6,6 +6,7 @@ package faultproxy
 
 import (
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -53,6 +54,7 @@ func Start(target string) (*Proxy, error) {
 	}
 	p := &Proxy{URL: "http://" + ln.Addr().String(), ln: ln, stop: make(chan struct{})}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // a server that is down answers 502; that is the point
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := Mode(p.mode.Load())
 		p.counts[m].Add(1)
