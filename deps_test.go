@@ -30,6 +30,7 @@ const (
 	whyNoFiber   = "only ui speaks HTTP"
 	whyBottom    = whyDown + ": store is the bottom layer"
 	whySerialOne = "only devices/serialport opens serial ports, so swapping the port library is a one-file change"
+	whyHQApart   = "HQ lives beside the lanes, never inside them: the two share only hqwire, the wire format"
 	whyWire      = "hqwire is the wire format both ends share: a leaf that imports nothing of ours"
 	whyTwoSQLite = "modernc.org/sqlite (the lane) and github.com/glebarez/go-sqlite (HQ) both register the database/sql driver \"sqlite\": one process cannot link both"
 )
@@ -39,14 +40,35 @@ var depRules = []depRule{
 	{Pkgs: "./hqwire/...", Bad: map[string]string{
 		mod: whyWire,
 	}},
-	{Pkgs: "./kiosk/...", Bad: map[string]string{
+	{Pkgs: "./kiosk/...", Except: []string{mod + "kiosk/hqsync"}, Bad: map[string]string{
 		"github.com/glebarez/": whyTwoSQLite,
-		"github.com/gofiber/": whyNoHTTP,
-		"github.com/valyala/": whyNoHTTP,
-		"net/http":            whyNoHTTP,
-		"gorm.io/":            whyNoORM,
-		mod + "ui":            whyDown,
-		mod + "cmd":           whyDown,
+		"github.com/gofiber/":  whyNoHTTP,
+		"github.com/valyala/":  whyNoHTTP,
+		"net/http":             whyNoHTTP,
+		"gorm.io/":             whyNoORM,
+		mod + "ui":             whyDown,
+		mod + "cmd":            whyDown,
+	}},
+	{Pkgs: "./kiosk/hqsync", Bad: map[string]string{
+		"github.com/glebarez/": whyTwoSQLite,
+		"github.com/gofiber/":  whyNoFiber,
+		"gorm.io/":             whyNoORM,
+		mod + "ui":             whyDown,
+		mod + "cmd":            whyDown,
+		mod + "kiosk/staff":    "the syncer reads the journal and the audit log; it acts on nothing",
+		mod + "hq":             whyHQApart,
+	}},
+	{Pkgs: "./hq/...", Bad: map[string]string{
+		"modernc.org/sqlite": whyTwoSQLite,
+		mod + "kiosk":        whyHQApart,
+		mod + "store":        whyHQApart,
+		mod + "catalog":      whyHQApart,
+		mod + "ui":           whyHQApart,
+		mod + "cmd":          whyHQApart,
+	}},
+	{Pkgs: "./cmd/kiosk", Bad: map[string]string{
+		"github.com/glebarez/": whyTwoSQLite,
+		mod + "hq":             whyHQApart,
 	}},
 	{Pkgs: "./catalog/...", Bad: map[string]string{
 		"github.com/gofiber/": whyNoFiber,

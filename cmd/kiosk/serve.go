@@ -171,6 +171,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	lane.Attach(term, printer)
 	go lane.Run(laneCtx)
 	defer func() { stopLane(); <-lane.Done() }() // only once it runs: a failed start must not wait for it
+	syncer, stopSync, err := startHQSync(ctx, cfg, db, cat, lane, lcfg.Rates, log)
+	if err != nil {
+		return err
+	}
+	defer stopSync()
 	peerClient, err := cfg.Staff.peerClient()
 	if err != nil {
 		return err
@@ -227,6 +232,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  staff CLI socket:  %s (kiosk alert list --db %s)\n", sock, cfg.DB)
 	if sims != nil {
 		fmt.Fprintf(stdout, "  devices:           simulated, ports in %s\n", simDir)
+	}
+	if syncer != nil {
+		where := cfg.HQ.URL
+		if cfg.HQ.Sink == "nats" {
+			where = cfg.HQ.NATS.URL
+		}
+		fmt.Fprintf(stdout, "  HQ sync:           %s sink to %s\n", cfg.HQ.Sink, where)
 	}
 
 	select {

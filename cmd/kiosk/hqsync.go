@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/kiosk-sco/kiosk/catalog"
+	"github.com/kiosk-sco/kiosk/kiosk"
+	"github.com/kiosk-sco/kiosk/kiosk/hqsync"
+	"github.com/kiosk-sco/kiosk/store"
+)
+
+// startHQSync runs the lane's HQ syncer when the hq section says where HQ
+// is; it returns the syncer (nil: no sync) and how to stop it.
+func startHQSync(ctx context.Context, cfg Config, db *store.DB, cat *catalog.DB, lane *kiosk.Lane, rates catalog.VATRates, log *slog.Logger) (*hqsync.Syncer, func(), error) {
+	h := cfg.HQ
+	if !h.enabled() {
+		log.Info("no hq section: the journal stays on this kiosk until HQ is configured")
+		return nil, func() {}, nil
+	}
+	tok, err := h.token()
+	if err != nil {
+		return nil, nil, err
+	}
+	tlsCfg, err := h.tlsConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	var httpSink *hqsync.HTTPSink
+	if h.URL != "" {
+		if httpSink, err = hqsync.NewHTTPSink(h.URL, tok, tlsCfg, h.timeout()); err != nil {
+			return nil, nil, err
+		}
+	}
+	var sink hqsync.Sink = httpSink
+	closeSink := func() {}
+	if h.Sink == "nats" {
+		ns, err := hqsync.NewNATSSink(h.NATS.URL, h.NATS.Creds, tlsCfg, h.timeout(), log)
+		if err != nil {
+			return nil, nil, err
+		}
+		sink, closeSink = ns, ns.Close
+	}
+	scfg := hqsync.Config{DB: db, Store: cfg.Store, Lane: cfg.Lane, Sink: sink, Status: lane.HQStatus, BatchSize: h.BatchSize,
+		AlertAfter: time.Duration(h.AlertAfterS) * time.Second, Log: log,
+		OnBacklog: func(behind bool, events int64, oldest time.Duration) {
+			if err := lane.HQBacklog(context.Background(), behind, events, oldest); err != nil {
+				log.Error("hq backlog alert", "err", err)
+			}
+		}}
+	if httpSink != nil && h.CatalogPollS > 0 {
+		scfg.Catalog = httpSink
+		scfg.CatalogEvery = time.Duration(h.CatalogPollS) * time.Second
+		scfg.Apply = func(ctx context.Context, r io.Reader, full bool, version int64) error {
+			res, err := cat.Import(ctx, r, catalog.ImportOptions{Rates: rates, Replace: full, Source: fmt.Sprintf("hq:v%d", version), Yield: -1})
+			if errors.Is(err, catalog.ErrInvalidRows) {
+				var b strings.Builder
+				fmt.Fprintf(&b, "%d of %d rows are invalid; nothing was imported:", res.Bad, res.Rows+res.Bad)
+				for _, re := range res.Errors[:min(len(res.Errors), 20)] {
+					fmt.Fprintf(&b, " line %d %s %q: %s;", re.Line, re.Column, re.Value, re.Reason)
+				}
+				return errors.New(b.String())
+			}
+			if err == nil {
+				log.Info("HQ catalog imported", "hqVersion", version, "full", full, "rows", res.Rows, "localVersion", res.Version.Version)
+			}
+			return err
+		}
+	}
+	s, err := hqsync.New(ctx, scfg)
+	if err != nil {
+		closeSink()
+		return nil, nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(runCtx) }()
+	// Each commit wakes the syncer, so that HQ hears of a sale within
+	// moments rather than at the next poll.
+	updates, unsub := lane.Subscribe(64)
+	go func() {
+		for range updates {
+			s.Kick()
+		}
+	}()
+	return s, func() { unsub(); cancel(); <-done; closeSink() }, nil
+}

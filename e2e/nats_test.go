@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"net"
+	"sync"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/kiosk-sco/kiosk/kiosk/hqsync"
+)
+
+// startNATS runs a real nats-server with JetStream in this process, its
+// store in dir, on port (0: any free one).
+func startNATS(t testing.TB, dir string, port int) *server.Server {
+	t.Helper()
+	if port == 0 {
+		port = -1
+	}
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true,
+		SyncAlways: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	return s
+}
+
+// TestNATSSinkIntoHQ: three lanes publish through JetStream while the
+// nats-server is restarted mid-drain; kiosk-hq consumes the stream and
+// ends with every event once, in each lane's order.
+func TestNATSSinkIntoHQ(t *testing.T) {
+	dir := t.TempDir()
+	natsDir := filepath.Join(dir, "nats")
+	ns := startNATS(t, natsDir, 0)
+	natsURL := ns.ClientURL()
+	natsPort := ns.Addr().(*net.TCPAddr).Port
+	hqDB := filepath.Join(dir, "hq.db")
+	hq := startHQ(t, "--db", hqDB, "--nats", natsURL)
+	analyst := pull{t: t, base: hq.URL, token: hqTool(t, "token", "add", "--db", hqDB, "--name", "ana", "--role", "analyst")}
+	var lanes []*lane
+	for _, n := range []string{"01", "02", "03"} {
+		sink, err := hqsync.NewNATSSink(natsURL, "", nil, 2*time.Second, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(sink.Close)
+		lanes = append(lanes, startLane(t, dir, "0005", n, sink))
+	}
+	// The broker goes down while the lanes sell and drain, and comes back
+	// on the same port and store.
+	var selling sync.WaitGroup
+	for _, l := range lanes {
+		selling.Add(1)
+		go func() { defer selling.Done(); l.sell(t, 120) }()
+	}
+	time.Sleep(300 * time.Millisecond)
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	selling.Wait()
+	ns = startNATS(t, natsDir, natsPort)
+	defer ns.Shutdown()
+	for _, l := range lanes {
+		l.sell(t, 30)
+	}
+	waitDrained(t, time.Minute, lanes...)
+	// The lanes' part is done once the stream holds everything; HQ drains it.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		all, _ := analyst.events("", "")
+		want := 0
+		for _, l := range lanes {
+			want += len(l.journal(t))
+		}
+		if len(all) == want || time.Now().After(deadline) {
+			checkExactlyOnce(t, all, lanes...)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
