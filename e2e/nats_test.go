@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"context"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"net"
 	"sync"
 	"path/filepath"
@@ -70,12 +73,24 @@ func TestNATSSinkIntoHQ(t *testing.T) {
 	}
 	waitDrained(t, time.Minute, lanes...)
 	// The lanes' part is done once the stream holds everything; HQ drains it.
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		all, _ := analyst.events("", "")
 		want := 0
 		for _, l := range lanes {
 			want += len(l.journal(t))
+		}
+		if time.Now().After(deadline) {
+			nc, _ := nats.Connect(natsURL)
+			js, _ := jetstream.New(nc)
+			if st, err := js.Stream(context.Background(), "KIOSK"); err == nil {
+				si, _ := st.Info(context.Background())
+				t.Logf("stream: %+v", si.State)
+				if c, err := st.Consumer(context.Background(), "kiosk-hq"); err == nil {
+					ci, _ := c.Info(context.Background())
+					t.Logf("consumer: pending %d ackPending %d redelivered %d delivered %+v ackfloor %+v", ci.NumPending, ci.NumAckPending, ci.NumRedelivered, ci.Delivered, ci.AckFloor)
+				}
+			}
 		}
 		if len(all) == want || time.Now().After(deadline) {
 			checkExactlyOnce(t, all, lanes...)

@@ -47,7 +47,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "json":
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
 	case "text":
-		log = slog.New(slog.NewTextHandler(stderr, nil))
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	default:
 		return fmt.Errorf("--log %q: json or text", *logFormat)
 	}

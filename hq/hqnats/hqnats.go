@@ -8,15 +8,19 @@
 // lane, or comes later in the stream) is negatively acknowledged with a
 // short delay and comes again. A message that can never be stored (not
 // JSON, of the wrong subject, contradicting what HQ holds) is terminated
-// and logged, so that it never blocks the stream.
+// and logged, so that it never blocks the stream. A message delivered but
+// not yet answered when the broker went down comes again after AckWait
+// (10 s): a restarted broker forgets the delays of negative acknowledgements.
 package hqnats
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +98,7 @@ func Start(ctx context.Context, svc *hq.Service, cfg Config) (*Consumer, error) 
 		return nil, fmt.Errorf("hqnats: stream %s: %w", cfg.Stream, err)
 	}
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: cfg.Durable, AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: 30 * time.Second, MaxDeliver: -1, MaxAckPending: 20000, FilterSubject: "kiosk.>"})
+		AckWait: 10 * time.Second, MaxDeliver: -1, MaxAckPending: 20000, FilterSubject: "kiosk.>"})
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("hqnats: consumer %s: %w", cfg.Durable, err)
@@ -177,9 +181,23 @@ func (c *Consumer) handle(ctx context.Context, msgs []jetstream.Msg) {
 		}
 		items = append(items, it)
 	}
-	// Runs: a lane's events with consecutive seqs (or audit entries of one
-	// install), in stream order; a lane whose run waits holds back its
-	// later runs too.
+	// A lane's events in seq order, whatever order the stream redelivered
+	// them in (a message that waited comes back after later ones); then
+	// runs: a lane's events with consecutive seqs (or audit entries of one
+	// install); a lane whose run waits holds back its later runs too.
+	slices.SortStableFunc(items, func(a, b item) int { // events first, by lane, then seq
+		ea, eb := a.kind == "events", b.kind == "events"
+		switch {
+		case ea != eb:
+			if ea {
+				return -1
+			}
+			return 1
+		case !ea:
+			return 0
+		}
+		return cmp.Or(cmp.Compare(a.lane, b.lane), cmp.Compare(a.ev.Seq, b.ev.Seq))
+	})
 	var runs []*run
 	last := map[string]*run{}
 	for _, it := range items {
@@ -218,6 +236,7 @@ func (c *Consumer) handle(ctx context.Context, msgs []jetstream.Msg) {
 		var gap *hq.GapError
 		switch {
 		case errors.As(err, &gap):
+			c.cfg.Log.Debug("hqnats: waiting", "lane", lane, "next", gap.Next, "got", gap.Got, "n", len(r.items))
 			waiting[lane] = true
 			c.wait(r)
 		case errors.Is(err, hq.ErrInvalid), errors.Is(err, hq.ErrConflict), errors.Is(err, hq.ErrForbidden):
