@@ -273,7 +273,7 @@ func waitDrained(t testing.TB, d time.Duration, lanes ...*lane) {
 
 // pull is an analyst reading the pull API.
 type pull struct {
-	t            testing.TB
+	t           testing.TB
 	base, token string
 }
 

@@ -5,8 +5,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"net"
-	"sync"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 

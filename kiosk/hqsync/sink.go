@@ -38,4 +38,6 @@ type ConfigError struct {
 	Msg    string
 }
 
-func (e *ConfigError) Error() string { return fmt.Sprintf("hqsync: HQ refused (%d): %s", e.Status, e.Msg) }
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("hqsync: HQ refused (%d): %s", e.Status, e.Msg)
+}

@@ -55,14 +55,14 @@ type Config struct {
 // Status is what the Syncer reports of itself.
 type Status struct {
 	Sink           string     `json:"sink"`
-	Backlog        int64      `json:"backlog"`                 // events not yet confirmed
-	Oldest         *time.Time `json:"oldest,omitempty"`        // when the oldest of them happened
-	LastSent       *time.Time `json:"lastSent,omitempty"`      // the last confirmed batch
-	LastError      string     `json:"lastError,omitempty"`     // since the last success
-	Failures       int        `json:"failures"`                // in a row
-	Sent           int64      `json:"sent"`                    // events confirmed since start
-	CatalogVersion int64      `json:"catalogVersion"`          // HQ's catalog version the lane runs
-	CatalogError   string     `json:"catalogError,omitempty"`  // the last push refused
+	Backlog        int64      `json:"backlog"`                // events not yet confirmed
+	Oldest         *time.Time `json:"oldest,omitempty"`       // when the oldest of them happened
+	LastSent       *time.Time `json:"lastSent,omitempty"`     // the last confirmed batch
+	LastError      string     `json:"lastError,omitempty"`    // since the last success
+	Failures       int        `json:"failures"`               // in a row
+	Sent           int64      `json:"sent"`                   // events confirmed since start
+	CatalogVersion int64      `json:"catalogVersion"`         // HQ's catalog version the lane runs
+	CatalogError   string     `json:"catalogError,omitempty"` // the last push refused
 	CatalogRefused int64      `json:"catalogRefused,omitempty"`
 }
 
