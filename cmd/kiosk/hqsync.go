@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/kiosk-sco/kiosk/catalog"
@@ -56,21 +52,7 @@ func startHQSync(ctx context.Context, cfg Config, db *store.DB, cat *catalog.DB,
 	if httpSink != nil && h.CatalogPollS > 0 {
 		scfg.Catalog = httpSink
 		scfg.CatalogEvery = time.Duration(h.CatalogPollS) * time.Second
-		scfg.Apply = func(ctx context.Context, r io.Reader, full bool, version int64) error {
-			res, err := cat.Import(ctx, r, catalog.ImportOptions{Rates: rates, Replace: full, Source: fmt.Sprintf("hq:v%d", version), Yield: -1})
-			if errors.Is(err, catalog.ErrInvalidRows) {
-				var b strings.Builder
-				fmt.Fprintf(&b, "%d of %d rows are invalid; nothing was imported:", res.Bad, res.Rows+res.Bad)
-				for _, re := range res.Errors[:min(len(res.Errors), 20)] {
-					fmt.Fprintf(&b, " line %d %s %q: %s;", re.Line, re.Column, re.Value, re.Reason)
-				}
-				return errors.New(b.String())
-			}
-			if err == nil {
-				log.Info("HQ catalog imported", "hqVersion", version, "full", full, "rows", res.Rows, "localVersion", res.Version.Version)
-			}
-			return err
-		}
+		scfg.Apply = hqsync.ImportCatalog(cat, rates)
 	}
 	s, err := hqsync.New(ctx, scfg)
 	if err != nil {

@@ -433,6 +433,8 @@ func (s *Syncer) catalog(ctx context.Context) {
 			s.status.CatalogRefused, s.status.CatalogError = push.Version, report
 			s.mu.Unlock()
 		}
+		s.lastBeat = time.Time{} // HQ hears of the refusal now
+		s.Kick()
 		return
 	}
 	if _, err := s.cfg.DB.W.ExecContext(ctx, `UPDATE sync_state SET catalog_version = ?, catalog_error = '', updated_at = ? WHERE sink = ?`,
