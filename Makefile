@@ -1,6 +1,8 @@
 # kiosk — self-checkout lane server. `make help` lists the targets.
 GO        ?= go
 DB        ?= ./data/kiosk.db
+HQDB      ?= ./data/hq.db
+HQADDR    ?= 127.0.0.1:8090
 BENCH_ROWS ?= 1000000
 export CGO_ENABLED ?= 0
 # The demo and the tests link the device simulators (and creack/pty); the
@@ -12,11 +14,21 @@ SIM       := -tags sim
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## start the kiosk on simulated devices and the demo catalog and print the URLs
-	$(GO) run $(SIM) ./cmd/kiosk serve --demo --db $(DB)
+run: ## start the kiosk on simulated devices and the demo catalog, and an HQ beside it, and print the URLs
+	@mkdir -p bin data
+	$(GO) build -o bin/kiosk-hq ./cmd/kiosk-hq
+	$(GO) build $(SIM) -o bin/kiosk-demo ./cmd/kiosk
+	@# HQ first (its log in data/hq.log); the lane waits for the lane token HQ
+	@# writes, pushes its journal there, and both stop together.
+	@rm -f data/hq-lane.token; \
+	bin/kiosk-hq serve --demo --db $(HQDB) --addr $(HQADDR) --demo-token-file data/hq-lane.token 2>>data/hq.log & hq=$$!; \
+	trap 'kill $$hq 2>/dev/null; wait $$hq 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 100); do [ -s data/hq-lane.token ] && break; sleep 0.1; done; \
+	bin/kiosk-demo serve --demo --db $(DB) --log text --hq-url http://$(HQADDR) --hq-token-file data/hq-lane.token
 
-build: ## build bin/kiosk for a store: no simulators (serve needs a devices section)
+build: ## build bin/kiosk for a store (no simulators: serve needs a devices section) and bin/kiosk-hq
 	$(GO) build -o bin/kiosk ./cmd/kiosk
+	$(GO) build -o bin/kiosk-hq ./cmd/kiosk-hq
 
 test: ## run every test (crash test and headless-Chromium test included)
 	$(GO) test $(SIM) -count=1 ./...

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
+	"github.com/kiosk-sco/kiosk/internal/httpmetrics"
 	"github.com/kiosk-sco/kiosk/kiosk"
 	"github.com/kiosk-sco/kiosk/kiosk/staff"
 )
@@ -48,6 +49,13 @@ type StaffOptions struct {
 	Log        *slog.Logger
 	// Now is the clock of the wait times (nil: time.Now).
 	Now func() time.Time
+	// Metrics, when set, counts the LAN listener's requests by route
+	// template and serves its registry at /metrics (Prometheus; no login:
+	// it holds counts, never a sale or a name).
+	Metrics *httpmetrics.Metrics
+	// HQSync, when set, says how the lane's HQ sync is doing: the handheld
+	// shows its backlog (GET /api/sync).
+	HQSync func() any
 }
 
 // MinPeerToken is the shortest peer token the staff app accepts.
@@ -259,6 +267,10 @@ type staffHandlers struct {
 func (s *Staff) app(screen bool) *fiber.App {
 	h := &staffHandlers{Staff: s, screen: screen}
 	app := newApp("kiosk staff")
+	if m := s.opt.Metrics; m != nil && !screen {
+		app.Use(m.Middleware())
+		app.Get("/metrics", m.Handler())
+	}
 	app.Use(securityHeaders, h.sameOrigin)
 	static, _ := fs.Sub(staticFS, "static")
 	app.Get("/", h.page(static))
@@ -273,6 +285,12 @@ func (s *Staff) app(screen bool) *fiber.App {
 	api := app.Group("/api", h.session)
 	api.Post("/logout", h.logout)
 	api.Get("/me", h.me)
+	api.Get("/sync", func(c *fiber.Ctx) error {
+		if s.opt.HQSync == nil {
+			return c.JSON(fiber.Map{"configured": false})
+		}
+		return c.JSON(fiber.Map{"configured": true, "status": s.opt.HQSync()})
+	})
 	api.Get("/alerts", func(c *fiber.Ctx) error { return c.JSON(s.board.snapshot(false)) })
 	api.Get("/events", func(c *fiber.Ctx) error {
 		sess := sessionOf(c)

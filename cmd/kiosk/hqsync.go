@@ -72,3 +72,11 @@ func startHQSync(ctx context.Context, cfg Config, db *store.DB, cat *catalog.DB,
 	}()
 	return s, func() { unsub(); cancel(); <-done; closeSink() }, nil
 }
+
+// hqSyncStatus is the handheld's view of the sync (nil: not configured).
+func hqSyncStatus(s *hqsync.Syncer) func() any {
+	if s == nil {
+		return nil
+	}
+	return func() any { return s.Status() }
+}

@@ -186,7 +186,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	staffSrv := ui.NewStaff(ui.StaffOptions{Service: staffSvc, Lanes: []*kiosk.Lane{lane}, Printers: printers,
 		Peers: cfg.Staff.Peers, PeerToken: cfg.Staff.PeerToken, TLS: cfg.Staff.TLS(), PeerClient: peerClient,
-		AttendantTimeout: time.Duration(cfg.Staff.AttendantTimeoutS) * time.Second, Log: log})
+		AttendantTimeout: time.Duration(cfg.Staff.AttendantTimeoutS) * time.Second, Log: log,
+		Metrics: laneMetrics(lane, syncer), HQSync: hqSyncStatus(syncer)})
 	defer staffSrv.Close()
 	srv := ui.New(lane, cat, ui.Options{Demo: isDemo, KeyboardWedge: cfg.KeyboardWedge, Printer: printer, Sims: sims, Staff: staffSrv, Log: log})
 	app := srv.App()
@@ -228,6 +229,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, a := range demoStaff {
 		fmt.Fprintf(stdout, "    demo %-10s  id %-5s PIN %s\n", a.Role, a.ID, a.PIN)
 	}
+	fmt.Fprintf(stdout, "  metrics:           %s://%s/metrics\n", scheme, sln.Addr())
 	fmt.Fprintf(stdout, "  attendant mode:    http://%s/staff/ on the kiosk screen (or scan a staff badge)\n", ln.Addr())
 	fmt.Fprintf(stdout, "  staff CLI socket:  %s (kiosk alert list --db %s)\n", sock, cfg.DB)
 	if sims != nil {

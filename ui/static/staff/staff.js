@@ -124,6 +124,36 @@
     show("login");
   }
 
+  // ---------------------------------------------------------------- HQ sync
+  //
+  // How far the lane's journal is from HQ: "up to date", or how many events
+  // wait and since when (the lane sells on offline; HQ's figures are late).
+  let syncTimer = 0;
+  async function pollSync() {
+    clearTimeout(syncTimer);
+    if (!st.me) return;
+    const el = $("sync");
+    try {
+      const d = await api("GET", "api/sync");
+      if (!d || !d.configured) {
+        el.textContent = t("staff.sync.off");
+      } else {
+        const s = d.status || {};
+        const n = Number(s.backlog) || 0;
+        if (n === 0) {
+          el.textContent = t("staff.sync.ok");
+          el.dataset.late = "false";
+        } else {
+          const since = s.oldest ? Math.max(0, Math.round((Date.now() - Date.parse(s.oldest)) / 60000)) : 0;
+          el.textContent = t("staff.sync.behind", { n: I.formatInt(st.lang, n), min: I.formatInt(st.lang, since) });
+          el.dataset.late = String(since >= 60);
+        }
+      }
+      el.hidden = false;
+    } catch (e) { /* the next poll tries again */ }
+    syncTimer = setTimeout(pollSync, 15000);
+  }
+
   function loggedIn(data) {
     st.csrf = data.csrf;
     st.me = data.staff;
@@ -131,6 +161,7 @@
     me.textContent = t("staff.me", { name: st.me.name || st.me.id, role: t("staff.role." + st.me.role) });
     me.hidden = false;
     openStream();
+    pollSync();
     if (KIOSK && KIOSK_LANE) {
       openLane(KIOSK_LANE);
     } else {
