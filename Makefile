@@ -46,9 +46,12 @@ bench: ## run the benchmarks with their baselines and print medians and ratios (
 	  KIOSK_BENCH_CACHE="$$cache" KIOSK_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./bench/ -timeout 60m | tee -a bench.out; \
 	done; rm -rf "$$cache"
 	@$(GO) run ./bench/report < bench.out
+	@# HQ's drain of 100,000 queued events beside the raw insert rate, on
+	@# SQLite and PostgreSQL (its own package: HQ links another SQLite driver).
+	KIOSK_BENCH_EVENTS=100000 $(GO) test -run='^$$' -bench=Drain -benchtime=1x -count=$${BENCH_COUNT:-3} ./hq/ -timeout 30m
 
 bench-quick: ## compile and run every benchmark once on small data (CI)
-	KIOSK_BENCH_ROWS=20000 KIOSK_BENCH_OPS=50 KIOSK_UNPLUG_FOR=2s $(GO) test $(SIM) -run='^$$' -bench=. -benchtime=1x -count=1 ./... -timeout 10m
+	KIOSK_BENCH_ROWS=20000 KIOSK_BENCH_OPS=50 KIOSK_UNPLUG_FOR=2s KIOSK_BENCH_EVENTS=5000 $(GO) test $(SIM) -run='^$$' -bench=. -benchtime=1x -count=1 ./... -timeout 10m
 
 vet: ## go vet, of the production and the simulator build
 	$(GO) vet ./...

@@ -3,8 +3,11 @@ package hq
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/glebarez/sqlite"
 
 	"github.com/kiosk-sco/kiosk/hqwire"
 )
@@ -128,5 +131,33 @@ func TestKPIsByHand(t *testing.T) {
 				t.Errorf("10:00-11:00: %+v %v", rep.Total, err)
 			}
 		})
+	}
+}
+
+// TestKPIsAcrossBatches: the same day pushed one event per batch gives the
+// same figures (a transaction's facts are read back across batches, never
+// counted twice).
+func TestKPIsAcrossBatches(t *testing.T) {
+	day := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	sc := newScript("0001", "01", day)
+	sc.sale("paid", 1, 200, 2*time.Minute, nil, func(s *script) {
+		s.ev(time.Second, "help_opened", map[string]any{"topic": "paying"})
+		s.alert(time.Second, 3, "help")
+		s.ev(time.Second, "alert_acknowledged", map[string]any{"id": 3, "type": "help", "by": "anna", "role": "attendant"})
+		s.ev(120*time.Second, "alert_resolved", map[string]any{"id": 3, "type": "help", "by": "anna", "role": "attendant", "outcome": "done"})
+		s.ev(time.Second, "effort_answered", hqwire.Effort{Txn: s.txn, Score: 2})
+	})
+	for _, size := range []int{1, 2, 3, len(sc.events)} {
+		s := open(t, sqlite.Open(filepath.Join(t.TempDir(), "hq.db")))
+		for i := 0; i < len(sc.events); i += size {
+			if _, err := s.Ingest(context.Background(), sc.batch(i, min(i+size, len(sc.events))), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var sale Sale
+		s.DB().Take(&sale)
+		if !sale.HelpOpened || !sale.HelpAlert || sale.Effort != 2 || sale.Interventions != 2 {
+			t.Errorf("batches of %d: %+v", size, sale)
+		}
 	}
 }

@@ -2,10 +2,10 @@ package hq
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/kiosk-sco/kiosk/hqwire"
 )
@@ -29,20 +29,45 @@ type eventBody struct {
 	Sale     *hqwire.Sale `json:"sale"`
 }
 
+// facts are what a transaction's events say before it ends.
+type facts struct {
+	started       bool // its txn_started is among the events projected now
+	help, called  bool
+	effort        int
+	interventions int
+}
+
 // project updates sales and interventions from a lane's new events, in
 // their order, inside the ingest's transaction (they are stored already).
+// What a sale needs of its transaction's earlier events is gathered on the
+// way; only a transaction that began in an earlier batch is read back.
 func (s *Service) project(tx *gorm.DB, store, lane string, evs []Event) error {
+	byTxn := map[string]*facts{}
 	for i := range evs {
 		e := &evs[i]
-		switch e.Type {
-		case "alert_raised", "alert_acknowledged", "alert_escalated", "alert_resolved", "txn_paid", "txn_cancelled":
-		default:
-			continue
-		}
 		var b eventBody
-		if err := json.Unmarshal([]byte(e.Body), &b); err != nil {
-			s.log.Warn("hq: event body not understood", "lane", lane, "seq", e.Seq, "type", e.Type, "err", err)
-			continue
+		switch e.Type {
+		case "alert_raised", "alert_acknowledged", "alert_escalated", "alert_resolved", "txn_paid", "txn_cancelled",
+			"help_opened", "effort_answered", "txn_started":
+			if err := json.Unmarshal([]byte(e.Body), &b); err != nil {
+				s.log.Warn("hq: event body not understood", "lane", lane, "seq", e.Seq, "type", e.Type, "err", err)
+				continue
+			}
+		default:
+			if e.Txn == "" || !strings.Contains(e.Body, `"role"`) {
+				continue
+			}
+			if err := json.Unmarshal([]byte(e.Body), &b); err != nil {
+				continue
+			}
+		}
+		var f *facts
+		if e.Txn != "" {
+			if f = byTxn[e.Txn]; f == nil {
+				f = &facts{}
+				byTxn[e.Txn] = f
+			}
+			f.add(e.Type, &b)
 		}
 		var err error
 		switch e.Type {
@@ -51,8 +76,9 @@ func (s *Service) project(tx *gorm.DB, store, lane string, evs []Event) error {
 			if raised.IsZero() {
 				raised = e.At
 			}
-			err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Intervention{Lane: lane, AlertID: b.ID, Store: store,
-				Txn: firstOf(b.Txn, e.Txn), Type: b.Type, RaisedAt: raised.UTC(), Level: b.Level}).Error
+			err = tx.Exec(`INSERT INTO interventions (lane, alert_id, store, txn, type, raised_at, level, acked_by, resolved_by, role, outcome, reason)
+				VALUES (?, ?, ?, ?, ?, ?, ?, '', '', '', '', '') ON CONFLICT DO NOTHING`,
+				lane, b.ID, store, firstOf(b.Txn, e.Txn), b.Type, raised.UTC(), b.Level).Error
 		case "alert_acknowledged":
 			err = tx.Model(&Intervention{}).Where("lane = ? AND alert_id = ?", lane, b.ID).
 				Updates(map[string]any{"acked_by": b.By, "acked_at": gorm.Expr("COALESCE(acked_at, ?)", e.At.UTC())}).Error
@@ -66,7 +92,7 @@ func (s *Service) project(tx *gorm.DB, store, lane string, evs []Event) error {
 			err = tx.Model(&Intervention{}).Where("lane = ? AND alert_id = ?", lane, b.ID).
 				Updates(map[string]any{"resolved_at": e.At.UTC(), "resolved_by": b.By, "role": role, "outcome": b.Outcome, "reason": b.Reason}).Error
 		case "txn_paid", "txn_cancelled":
-			err = s.projectSale(tx, store, lane, e, &b)
+			err = s.projectSale(tx, store, lane, e, &b, f, evs[0].Seq)
 		}
 		if err != nil {
 			return err
@@ -75,11 +101,35 @@ func (s *Service) project(tx *gorm.DB, store, lane string, evs []Event) error {
 	return nil
 }
 
+// add counts one event of the transaction.
+func (f *facts) add(typ string, b *eventBody) {
+	switch typ {
+	case "txn_started":
+		f.started = true
+	case "help_opened":
+		f.help = true
+	case "alert_raised":
+		f.called = f.called || b.Type == "help"
+	case "effort_answered":
+		if b.Score >= 1 && b.Score <= 5 && f.effort == 0 {
+			f.effort = b.Score
+		}
+	}
+	if typ != "alert_raised" && typ != "alert_escalated" && b.By != "" && staffRoles[b.Role] {
+		f.interventions++
+	}
+}
+
 // projectSale records the sale an ended transaction is, with what the
-// transaction's earlier events say: help opened, a help alert, the effort
-// answer, the staff interventions.
-func (s *Service) projectSale(tx *gorm.DB, store, lane string, e *Event, b *eventBody) error {
+// transaction's earlier events say (f: those of this batch, the ending one
+// included; batchFirst: the batch's first seq, before which the database
+// holds the rest):
+// help opened, a help alert, the effort answer, the staff interventions.
+func (s *Service) projectSale(tx *gorm.DB, store, lane string, e *Event, b *eventBody, f *facts, batchFirst int64) error {
 	txn := e.Txn
+	if txn == "" {
+		return nil
+	}
 	sale := Sale{Txn: txn, Store: store, Lane: lane, Outcome: e.Type[len("txn_"):], Started: e.At.UTC(), Ended: e.At.UTC()}
 	if b.Sale != nil {
 		sm := b.Sale
@@ -96,49 +146,43 @@ func (s *Service) projectSale(tx *gorm.DB, store, lane string, e *Event, b *even
 		detail, _ := json.Marshal(sm)
 		sale.Detail = string(detail)
 	}
-	if staffRoles[b.Role] && b.By != "" { // a staff cancel
-		sale.Interventions++
-	}
-	var evs []Event
-	if err := tx.Select("type, body").Where("lane = ? AND txn = ? AND seq < ?", lane, txn, e.Seq).Order("seq").Find(&evs).Error; err != nil {
-		return err
-	}
-	for _, ev := range evs {
-		var eb eventBody
-		if json.Unmarshal([]byte(ev.Body), &eb) != nil {
-			continue
+	all := *f
+	if !f.started { // it began in an earlier batch: read those events back
+		// By the transaction's id alone, so that the planner takes its
+		// index: a range on the lane's seq would scan the lane's history.
+		var evs []Event
+		if err := tx.Select("type, body, lane, seq").Where("txn = ?", txn).Find(&evs).Error; err != nil {
+			return err
 		}
-		switch ev.Type {
-		case "help_opened":
-			sale.HelpOpened = true
-		case "alert_raised":
-			if eb.Type == "help" {
-				sale.HelpAlert = true
+		for _, ev := range evs {
+			if ev.Lane != lane || ev.Seq >= batchFirst { // this batch's are in f already
+
+				continue
 			}
-		case "effort_answered":
-			if eb.Score >= 1 && eb.Score <= 5 && sale.Effort == 0 {
-				sale.Effort = eb.Score
+			var eb eventBody
+			if json.Unmarshal([]byte(ev.Body), &eb) == nil {
+				all.add(ev.Type, &eb)
 			}
 		}
-		if ev.Type != "alert_raised" && ev.Type != "alert_escalated" && eb.By != "" && staffRoles[eb.Role] {
-			sale.Interventions++
-		}
 	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sale)
+	sale.HelpOpened, sale.HelpAlert, sale.Effort, sale.Interventions = all.help, all.called, all.effort, all.interventions
+	res := tx.Exec(`INSERT INTO sales (txn, store, lane, outcome, started, ended, items, total_minor, currency, lang, help_opened, help_alert, effort, interventions, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		sale.Txn, sale.Store, sale.Lane, sale.Outcome, sale.Started, sale.Ended, sale.Items, sale.TotalMinor, sale.Currency, sale.Lang,
+		sale.HelpOpened, sale.HelpAlert, sale.Effort, sale.Interventions, sale.Detail)
 	if res.Error != nil || res.RowsAffected == 0 || b.Sale == nil || sale.Outcome != "paid" {
 		return res.Error
 	}
-	vats := make([]SaleVAT, 0, len(b.Sale.VAT))
 	for _, v := range b.Sale.VAT {
 		if len(v.Rate) > 16 || len(v.Class) > 32 {
 			continue
 		}
-		vats = append(vats, SaleVAT{Txn: txn, Class: v.Class, Rate: v.Rate, NetMinor: v.NetMinor, TaxMinor: v.TaxMinor, GrossMinor: v.GrossMinor})
+		if err := tx.Exec(`INSERT INTO sale_vats (txn, class, rate, net_minor, tax_minor, gross_minor) VALUES (?, ?, ?, ?, ?, ?)`,
+			txn, v.Class, v.Rate, v.NetMinor, v.TaxMinor, v.GrossMinor).Error; err != nil {
+			return err
+		}
 	}
-	if len(vats) == 0 {
-		return nil
-	}
-	return tx.Create(&vats).Error
+	return nil
 }
 
 func firstOf(a, b string) string {
