@@ -123,8 +123,8 @@ func checkCatalog(body []byte) (int, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -132,6 +132,7 @@ func checkCatalog(body []byte) (int, error) {
 			add("line %d: %v", line, err)
 			break
 		}
+		line, _ := r.FieldPos(0)
 		rows++
 		if len(rec) != len(header) {
 			if !add("line %d: %d fields, the header has %d", line, len(rec), len(header)) {
