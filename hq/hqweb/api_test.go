@@ -127,7 +127,14 @@ func (e *env) push(lane string, sales int) {
 	b, _ := json.Marshal(hqwire.Batch{Store: strings.Split(lane, "-")[0], Lane: lane, Install: "i-" + lane, Events: evs,
 		Audit:  []hqwire.AuditEntry{{Seq: 1, At: at, Actor: "anna", Role: "attendant", Action: "login", Outcome: "ok"}},
 		Status: &hqwire.LaneStatus{Lane: lane, At: at, CatalogVersion: 0, Backlog: 0, Devices: map[string]string{"scanner": "ok", "printer": "paper_out"}}})
-	if code, _, body := e.do("POST", "/api/v1/ingest", e.lane, "application/json", b); code != 200 {
+	tok := e.lane
+	if st := strings.Split(lane, "-")[0]; st != "0001" {
+		var err error
+		if tok, err = e.svc.CreateToken(context.Background(), "lanes-"+st, hq.RoleLane, st); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if code, _, body := e.do("POST", "/api/v1/ingest", tok, "application/json", b); code != 200 {
 		e.t.Fatalf("ingest: %d %s", code, body)
 	}
 }
