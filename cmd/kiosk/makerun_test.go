@@ -2,8 +2,12 @@ package main
 
 import (
 	"bufio"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +24,14 @@ func TestMakeRunAsWritten(t *testing.T) {
 	}
 	bin := kioskBinary(t)
 	addr := freeLoopbackAddr(t)
+	dir := t.TempDir()
+	// make run starts an HQ beside the lane, which pushes to it.
+	hqURL, hqTool := startDemoHQ(t, dir)
 	// A free port for the handheld too (make run takes the next one, which a
 	// parallel test may hold).
-	cmd := exec.Command(bin, "serve", "--demo", "--db", "./data/kiosk.db", "--addr", addr, "--staff-addr", freeLoopbackAddr(t))
-	cmd.Dir = t.TempDir()
+	cmd := exec.Command(bin, "serve", "--demo", "--db", "./data/kiosk.db", "--addr", addr, "--staff-addr", freeLoopbackAddr(t),
+		"--hq-url", hqURL, "--hq-token-file", "data/hq-lane.token")
+	cmd.Dir = dir
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -56,7 +64,7 @@ func TestMakeRunAsWritten(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not start:\n%s", stderr.String())
 	}
-	for _, want := range []string{"265 products", "shopper screen:    http://" + addr + "/", "staff CLI socket:  ./data/kiosk.db.sock"} {
+	for _, want := range []string{"265 products", "shopper screen:    http://" + addr + "/", "staff CLI socket:  ./data/kiosk.db.sock", "HQ sync:           http sink to " + hqURL} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
@@ -99,5 +107,68 @@ func TestMakeRunAsWritten(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("scan: %s\n%s", resp.Status, stderr.String())
+	}
+	// The scan reaches HQ: an analyst sees the lane's events.
+	tok := hqTool("token", "add", "--name", "ana", "--role", "analyst")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", hqURL+"/api/v1/events?lane=0001-01", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(b), `"item_added"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("HQ did not get the scan: %d %s\n%s", res.StatusCode, b, stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startDemoHQ runs kiosk-hq serve --demo in dir as make run does (its lane
+// token in data/hq-lane.token) and returns its URL and a runner of
+// kiosk-hq commands on its database.
+func startDemoHQ(t *testing.T, dir string) (string, func(args ...string) string) {
+	t.Helper()
+	binMu.Lock()
+	hqBin := filepath.Join(os.TempDir(), fmt.Sprintf("kiosk-hq-test-%d", os.Getpid()))
+	out, err := exec.Command("go", "build", "-o", hqBin, "../kiosk-hq").CombinedOutput()
+	binMu.Unlock()
+	if err != nil {
+		t.Fatalf("build kiosk-hq: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { os.Remove(hqBin) })
+	hq := exec.Command(hqBin, "serve", "--demo", "--db", "data/hq.db", "--addr", freeLoopbackAddr(t), "--demo-token-file", "data/hq-lane.token")
+	hq.Dir = dir
+	stdout, _ := hq.StdoutPipe()
+	if err := hq.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hq.Process.Kill(); hq.Wait() })
+	sc := bufio.NewScanner(stdout)
+	url := ""
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "dashboard:"); ok {
+			url = strings.TrimSuffix(strings.TrimSpace(u), "/")
+			break
+		}
+	}
+	if url == "" {
+		t.Fatal("kiosk-hq printed no dashboard URL")
+	}
+	go io.Copy(io.Discard, stdout)
+	return url, func(args ...string) string {
+		cmd := exec.Command(hqBin, append(args, "--db", "data/hq.db")...)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("kiosk-hq %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
 	}
 }

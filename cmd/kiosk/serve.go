@@ -232,15 +232,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  metrics:           %s://%s/metrics\n", scheme, sln.Addr())
 	fmt.Fprintf(stdout, "  attendant mode:    http://%s/staff/ on the kiosk screen (or scan a staff badge)\n", ln.Addr())
 	fmt.Fprintf(stdout, "  staff CLI socket:  %s (kiosk alert list --db %s)\n", sock, cfg.DB)
-	if sims != nil {
-		fmt.Fprintf(stdout, "  devices:           simulated, ports in %s\n", simDir)
-	}
 	if syncer != nil {
 		where := cfg.HQ.URL
 		if cfg.HQ.Sink == "nats" {
 			where = cfg.HQ.NATS.URL
 		}
 		fmt.Fprintf(stdout, "  HQ sync:           %s sink to %s\n", cfg.HQ.Sink, where)
+	}
+	if sims != nil {
+		fmt.Fprintf(stdout, "  devices:           simulated, ports in %s\n", simDir)
 	}
 
 	select {
