@@ -66,6 +66,10 @@ var depRules = []depRule{
 		mod + "ui":           whyHQApart,
 		mod + "cmd":          whyHQApart,
 	}},
+	{Pkgs: "./e2e/...", Direct: true, Bad: map[string]string{
+		mod + "hq":             "e2e runs HQ as the kiosk-hq binary, as a store's lanes meet it: " + whyTwoSQLite,
+		"github.com/glebarez/": whyTwoSQLite,
+	}},
 	{Pkgs: "./cmd/kiosk", Bad: map[string]string{
 		"github.com/glebarez/": whyTwoSQLite,
 		mod + "hq":             whyHQApart,

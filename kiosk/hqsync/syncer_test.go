@@ -26,7 +26,6 @@ type receiver struct {
 	next   int64
 	ids    []string
 	status int // answer this instead, when set
-	forget int64
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
