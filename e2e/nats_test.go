@@ -46,6 +46,30 @@ func TestNATSSinkIntoHQ(t *testing.T) {
 	hqDB := filepath.Join(dir, "hq.db")
 	hq := startHQ(t, "--db", hqDB, "--nats", natsURL)
 	analyst := pull{t: t, base: hq.URL, token: hqTool(t, "token", "add", "--db", hqDB, "--name", "ana", "--role", "analyst")}
+	// Poison first: messages HQ can never store must not block the stream.
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	waitStream := time.Now().Add(10 * time.Second)
+	for { // kiosk-hq creates the stream at start
+		if _, err := js.Stream(context.Background(), "KIOSK"); err == nil || time.Now().After(waitStream) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, p := range []struct{ subj, data string }{
+		{"kiosk.events.0005.0005-01", "{not json"},
+		{"kiosk.events.0005.0005-02", `{"id":"x","lane":"0005-01","seq":1,"type":"t","at":"2026-12-01T00:00:00Z","body":{}}`}, // another lane's subject
+		{"kiosk.weird.0005.0005-01", `{}`},
+		{"kiosk.audit.0005.0005-01", `{"seq":1,"at":"2026-12-01T00:00:00Z","actor":"a","action":"b","outcome":"ok"}`}, // no install header
+	} {
+		if _, err := js.Publish(context.Background(), p.subj, []byte(p.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc.Close()
 	var lanes []*lane
 	for _, n := range []string{"01", "02", "03"} {
 		sink, err := hqsync.NewNATSSink(natsURL, "", nil, 2*time.Second, nil)
