@@ -134,11 +134,12 @@ var shelf = []string{"4063658814593", "4063658105806", "4063658643438"}
 // HQ syncer.
 type lane struct {
 	*kiosk.Lane
-	db     *store.DB
-	cat    *catalog.DB
-	sync   *hqsync.Syncer
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	db       *store.DB
+	cat      *catalog.DB
+	sync     *hqsync.Syncer
+	stopSync func() // stops the syncer alone, as a kiosk restart would
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // startLane opens store-lane's database in dir (the demo catalog) and runs
@@ -182,10 +183,12 @@ func (ln *lane) startSync(t testing.TB, sink hqsync.Sink, edit func(*hqsync.Conf
 	}
 	ln.sync = s
 	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	prev := ln.cancel
 	ln.cancel = func() { cancel(); prev() }
+	ln.stopSync = func() { cancel(); <-done }
 	ln.wg.Add(1)
-	go func() { defer ln.wg.Done(); s.Run(ctx) }()
+	go func() { defer ln.wg.Done(); defer close(done); s.Run(ctx) }()
 }
 
 func (ln *lane) stop() {
