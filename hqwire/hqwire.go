@@ -121,8 +121,8 @@ type Ack struct {
 	Error      string `json:"error,omitempty"`
 }
 
-// LaneStatus is how a lane is doing, sent with each batch (and on its own
-// every minute over NATS).
+// LaneStatus is how a lane is doing, sent with each batch (and, when there
+// are no events to send, once a minute as a heartbeat).
 type LaneStatus struct {
 	Store   string    `json:"store"`
 	Lane    string    `json:"lane"`

@@ -79,9 +79,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer svc.Close()
-	var laneToken string
 	if *demo {
-		if laneToken, err = ensureDemo(ctx, svc, *demoTokenFile); err != nil {
+		if err = ensureDemo(ctx, svc, *demoTokenFile); err != nil {
 			return err
 		}
 	}
@@ -136,7 +135,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "    demo store    %s / %s (store 0001)\n", demoStore, demoStorePW)
 		fmt.Fprintf(stdout, "    lane token of store 0001 in %s\n", *demoTokenFile)
 	}
-	_ = laneToken
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
@@ -148,22 +146,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // ensureDemo makes the demo logins once, and at every start a fresh lane
 // token for store 0001, written where make run's lane reads it.
-func ensureDemo(ctx context.Context, svc *hq.Service, tokenFile string) (string, error) {
+func ensureDemo(ctx context.Context, svc *hq.Service, tokenFile string) error {
 	if _, err := svc.Login(ctx, demoAnalyst, demoAnalystPW); errors.Is(err, hq.ErrAuth) {
 		if err := svc.CreateUser(ctx, demoAnalyst, hq.RoleAnalyst, "", demoAnalystPW); err != nil {
-			return "", err
+			return err
 		}
 		if err := svc.CreateUser(ctx, demoStore, hq.RoleStore, "0001", demoStorePW); err != nil {
-			return "", err
+			return err
 		}
 	}
 	tok, err := svc.CreateToken(ctx, "demo lanes of store 0001", hq.RoleLane, "0001")
 	if err != nil {
-		return "", err
+		return err
 	}
 	tmp := tokenFile + ".tmp"
 	if err := os.WriteFile(tmp, []byte(tok+"\n"), 0o600); err != nil {
-		return "", err
+		return err
 	}
-	return tok, os.Rename(tmp, tokenFile)
+	return os.Rename(tmp, tokenFile)
 }

@@ -3,7 +3,7 @@
 //
 // One server runs per test binary (started on first use, stopped by Main);
 // each Dialector call gets a database of its own. PostgreSQL refuses to run
-// as root, so as root the server runs as the postgres user (the package
+// as root, so as root the server runs as the postgres user (Debian's package
 // creates it) in a directory given to that user. Without the binaries a test
 // is skipped, unless KIOSK_REQUIRE_POSTGRES=1 (CI sets it): then it fails.
 package pgtest
